@@ -1,0 +1,5 @@
+"""Allows `python -m greentui`."""
+
+from greentui.cli import main
+
+raise SystemExit(main())

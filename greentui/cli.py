@@ -1,0 +1,79 @@
+"""The `greentui` command: the TUI by default, and headless sub-commands.
+
+Imports stay light here: `greentui --help` must not pay for torch or Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from greentui import __version__
+
+EPILOG = """commands:
+  greentui                      open the TUI
+  greentui run                  run one experiment headless, with a progress bar
+  greentui ls | show | export   list, inspect and export stored runs
+  greentui stop RUN_ID          stop a running experiment (partial results kept)
+  greentui doctor               what can be measured on this machine, and how
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="greentui",
+        description="Fine-tuning experiments and what they cost in energy, in a terminal.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"greentui {__version__}")
+    parser.add_argument("--store", help="run store file (default ./runs.json, or $GREENTUI_STORE)")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="run one experiment headless")
+    run.add_argument("--preset", help="start from a named preset (tiny, distilbert-imdb)")
+    run.add_argument("--config", type=Path, help="TOML file of config keys")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="set one config key (repeatable)")
+    run.add_argument("--name", help="a name for the run")
+    run.add_argument("--detach", action="store_true", help="start the run and return at once")
+
+    ls = sub.add_parser("ls", help="list stored runs")
+    ls.add_argument("--json", action="store_true", help="print the records as JSON")
+
+    show = sub.add_parser("show", help="show one run")
+    show.add_argument("run_id")
+    show.add_argument("--json", action="store_true", help="print the record as JSON")
+
+    export = sub.add_parser("export", help="export runs to CSV")
+    export.add_argument("run_ids", nargs="*", metavar="RUN_ID")
+    export.add_argument("--all", action="store_true", help="export every run")
+    export.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
+
+    stop = sub.add_parser("stop", help="stop a running experiment")
+    stop.add_argument("run_id")
+
+    sub.add_parser("doctor", help="what can be measured here, and how")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run the command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    from greentui.config import ConfigError
+    from greentui.preflight import PreflightError
+    from greentui.store import StoreError, resolve_store_path
+
+    store_path = resolve_store_path(args.store)
+    try:
+        if args.command is None:
+            from greentui.tui.app import run_app
+
+            return run_app(store_path)
+        from greentui import commands
+
+        return getattr(commands, f"cmd_{args.command}")(args, store_path)
+    except (ConfigError, PreflightError, StoreError) as err:
+        print(f"greentui: {err}", file=sys.stderr)
+        return 2

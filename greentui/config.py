@@ -1,0 +1,240 @@
+"""The run configuration: every key a run takes, its type, default and allowed values.
+
+TOML files, `--set KEY=VALUE` and the TUI form all go through `RunConfig.from_mapping`,
+so a bad value gets the same error naming the key wherever it comes from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from greentui.carbon import is_known_country
+
+
+class ConfigError(ValueError):
+    """A config key is unknown or its value is not allowed; the message names the key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"config key '{key}': {message}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines one fine-tuning run. Field names are the config keys."""
+
+    model: str = "bundled:tiny-distilbert"
+    dataset: str = "bundled:sentiment-demo"
+    text_column: str = "text"
+    label_column: str = "label"
+    train_samples: int = 0
+    eval_samples: int = 0
+    max_length: int = 128
+    epochs: float = 3.0
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    seed: int = 42
+    mixed_precision: str = "no"
+    gradient_checkpointing: bool = False
+    optimizer: str = "adamw"
+    momentum: float = 0.9
+    lr_scheduler: str = "linear"
+    warmup_ratio: float = 0.1
+    label_smoothing: float = 0.0
+    dropout: float = 0.1
+    grad_accum_steps: int = 1
+    early_stopping_patience: int = 0
+    early_stopping_metric: str = "eval_loss"
+    evals_per_epoch: int = 1
+    dynamic_padding: bool = True
+    group_by_length: bool = False
+    lora: bool = False
+    lora_r: int = 8
+    country: str = ""
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):
+            _check_value(spec.name, getattr(self, spec.name))
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], base: RunConfig | None = None) -> RunConfig:
+        """Build a config from `values` laid over `base` (defaults when None).
+
+        String values are parsed into the key's type, so `--set epochs=2` and a form
+        field hold the same thing as TOML's `epochs = 2`.
+        """
+        merged = dataclasses.asdict(base or cls())
+        for key, raw in values.items():
+            if key not in merged:
+                raise ConfigError(key, f"unknown key (known keys: {', '.join(KEYS)})")
+            merged[key] = coerce(key, raw)
+        return cls(**merged)
+
+    def with_values(self, **values: Any) -> RunConfig:
+        """A copy with some keys changed, validated like any other input."""
+        return RunConfig.from_mapping(values, base=self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of every key, ready for JSON or TOML."""
+        return dataclasses.asdict(self)
+
+    def to_toml(self) -> str:
+        """TOML text that `load_toml` reads back to an equal config."""
+        lines = []
+        for key, value in self.to_dict().items():
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, str):
+                text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            else:
+                text = repr(value)
+            lines.append(f"{key} = {text}")
+        return "\n".join(lines) + "\n"
+
+    def techniques(self) -> list[str]:
+        """Short tags for the techniques this config turns on, for tables and CSV."""
+        tags = []
+        if self.mixed_precision != "no":
+            tags.append(self.mixed_precision)
+        if self.gradient_checkpointing:
+            tags.append("ckpt")
+        if self.optimizer != "adamw":
+            tags.append(self.optimizer)
+        if self.lr_scheduler != "linear":
+            tags.append(self.lr_scheduler)
+        if self.label_smoothing > 0:
+            tags.append(f"ls{self.label_smoothing:g}")
+        if self.grad_accum_steps > 1:
+            tags.append(f"accum{self.grad_accum_steps}")
+        if self.early_stopping_patience > 0:
+            tags.append(f"es{self.early_stopping_patience}")
+        if self.train_samples:
+            tags.append(f"n{self.train_samples}")
+        if not self.dynamic_padding:
+            tags.append("pad-max")
+        if self.group_by_length:
+            tags.append("group-len")
+        if self.lora:
+            tags.append(f"lora{self.lora_r}")
+        return tags
+
+
+KEYS: tuple[str, ...] = tuple(f.name for f in fields(RunConfig))
+_TYPES: dict[str, type] = {f.name: type(f.default) for f in fields(RunConfig)}
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "mixed_precision": ("no", "fp16", "bf16"),
+    "optimizer": ("adamw", "adam", "sgd"),
+    "lr_scheduler": ("linear", "cosine", "constant"),
+    "early_stopping_metric": ("eval_loss", "accuracy"),
+}
+
+# (low, high, high_inclusive) for numeric keys; low is always inclusive.
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "train_samples": (0, 10**9, True),
+    "eval_samples": (0, 10**9, True),
+    "max_length": (8, 8192, True),
+    "epochs": (0.01, 1000, True),
+    "batch_size": (1, 8192, True),
+    "learning_rate": (1e-9, 1.0, True),
+    "weight_decay": (0.0, 1.0, True),
+    "seed": (0, 2**32 - 1, True),
+    "momentum": (0.0, 1.0, False),
+    "warmup_ratio": (0.0, 1.0, False),
+    "label_smoothing": (0.0, 1.0, False),
+    "dropout": (0.0, 1.0, False),
+    "grad_accum_steps": (1, 4096, True),
+    "early_stopping_patience": (0, 1000, True),
+    "evals_per_epoch": (1, 100, True),
+    "lora_r": (1, 1024, True),
+}
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def coerce(key: str, raw: Any) -> Any:
+    """Turn `raw` (a TOML value or a string from the command line or a form) into the key's type."""
+    kind = _TYPES[key]
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ConfigError(key, f"{raw!r} is not a boolean (use true or false)")
+    if kind is int:
+        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+            raise ConfigError(key, f"{raw!r} is not a whole number")
+        try:
+            return int(str(raw).strip()) if isinstance(raw, str) else int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"{raw!r} is not a whole number") from None
+    if kind is float:
+        if isinstance(raw, bool):
+            raise ConfigError(key, f"{raw!r} is not a number")
+        try:
+            return float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"{raw!r} is not a number") from None
+    if not isinstance(raw, str):
+        raise ConfigError(key, f"{raw!r} is not text")
+    if key == "country":  # ISO codes are upper case; accept "fra" as FRA.
+        return raw.strip().upper()
+    return raw.strip()
+
+
+def _check_value(key: str, value: Any) -> None:
+    """Raise ConfigError unless `value` is allowed for `key`."""
+    if key in CHOICES and value not in CHOICES[key]:
+        raise ConfigError(key, f"{value!r} is not one of {', '.join(CHOICES[key])}")
+    if key in RANGES:
+        low, high, high_inclusive = RANGES[key]
+        if value != value or value < low or value > high or (value == high and not high_inclusive):
+            bracket = "]" if high_inclusive else ")"
+            raise ConfigError(key, f"{value!r} is outside the allowed range [{low:g}, {high:g}{bracket}")
+    if key in ("model", "dataset", "text_column", "label_column") and not value:
+        raise ConfigError(key, "must not be empty")
+    if key == "country" and value and not is_known_country(value):
+        raise ConfigError(
+            key, f"{value!r} is not a 3-letter ISO country code known to CodeCarbon (e.g. USA, FRA, DEU)"
+        )
+
+
+def parse_sets(pairs: list[str]) -> dict[str, str]:
+    """Parse `KEY=VALUE` strings from `--set`; the value stays text until `coerce`."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(pair, "expected KEY=VALUE")
+        values[key.strip()] = value
+    return values
+
+
+def load_toml(path: Path, base: RunConfig | None = None) -> RunConfig:
+    """Read a config TOML file (flat `key = value` pairs; an optional `preset` key picks the base)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError("config", f"cannot read {path}: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError("config", f"{path} is not valid TOML: {err}") from None
+    preset_name = data.pop("preset", None)
+    if preset_name is not None:
+        from greentui.presets import preset
+
+        base = preset(str(preset_name))
+    return RunConfig.from_mapping(data, base=base)
+
+
+def save_toml(config: RunConfig, path: Path) -> None:
+    """Write `config` as TOML to `path`."""
+    path.write_text(config.to_toml(), encoding="utf-8")

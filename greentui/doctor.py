@@ -1,0 +1,63 @@
+"""`greentui doctor`: what can be measured on this machine, and how."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from greentui.carbon import carbon_intensity
+from greentui.store import RunStore, StoreError
+
+RAPL_FILE = Path("/sys/class/powercap/intel-rapl:0/energy_uj")
+
+
+def _gpu_lines() -> list[str]:
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+    except Exception as err:  # noqa: BLE001
+        return [f"GPU: none seen by NVML ({type(err).__name__}); GPU energy will not be measured"]
+    lines = []
+    try:
+        for index in range(pynvml.nvmlDeviceGetCount()):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            name = pynvml.nvmlDeviceGetName(handle)
+            name = name.decode() if isinstance(name, bytes) else name
+            try:
+                pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
+                energy = "energy counter available"
+            except Exception:  # noqa: BLE001
+                energy = "no energy counter: power samples will be integrated"
+            watts = pynvml.nvmlDeviceGetPowerUsage(handle) / 1000
+            lines.append(f"GPU {index}: {name}, drawing {watts:.0f} W now, {energy}")
+    finally:
+        pynvml.nvmlShutdown()
+    return lines or ["GPU: NVML works but finds no GPU"]
+
+
+def _rapl_line() -> str:
+    if not RAPL_FILE.exists():
+        return "CPU energy (RAPL): not available; CodeCarbon will estimate CPU power from load and TDP"
+    if not os.access(RAPL_FILE, os.R_OK):
+        return f"CPU energy (RAPL): {RAPL_FILE} exists but is not readable (needs root or a udev rule); CodeCarbon will estimate"
+    return "CPU energy (RAPL): readable; CodeCarbon will measure CPU energy"
+
+
+def report(store_path: Path) -> str:
+    """The doctor's report as text."""
+    lines = ["greentui doctor", ""]
+    lines += _gpu_lines()
+    lines.append(_rapl_line())
+    intensity, source = carbon_intensity("")
+    lines.append(f"CodeCarbon: offline tracker; default carbon intensity {intensity:.0f} g CO2/kWh ({source}); "
+                 "set the config key 'country' (e.g. --set country=FRA) for your grid")
+    hf_home = os.environ.get("HF_HOME") or str(Path.home() / ".cache" / "huggingface")
+    offline = "on" if os.environ.get("HF_HUB_OFFLINE") == "1" else "off"
+    lines.append(f"Hugging Face cache: {hf_home} (HF_HUB_OFFLINE {offline})")
+    try:
+        RunStore(store_path).check()
+        lines.append(f"run store: {store_path} (readable, folder writable)")
+    except StoreError as err:
+        lines.append(f"run store: PROBLEM: {err}")
+    return "\n".join(lines)

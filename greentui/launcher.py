@@ -1,0 +1,136 @@
+"""Start a run's worker in its own process session, and stop it.
+
+The worker's output goes to a file in RUN_DIR, never a pipe, so closing greentui, a
+dropped SSH link or Ctrl+C in the TUI cannot stop training.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from greentui.config import RunConfig
+from greentui.preflight import check_loadable, offline_environment
+from greentui.record import RunRecord, new_run_id, utc_now
+from greentui.store import RunStore
+
+WORKER_LOG = "worker.log"
+STOP_GRACE_S = 30.0
+
+
+def default_name(config: RunConfig) -> str:
+    """A readable run name from the model and the techniques, e.g. `tiny-distilbert bf16 cosine`."""
+    model = config.model.split(":")[-1].rstrip("/").split("/")[-1]
+    return " ".join([model, *config.techniques()]) or model
+
+
+def launch(config: RunConfig, store: RunStore, name: str | None = None) -> RunRecord:
+    """Check everything, store the run as `running`, then start its worker.
+
+    Bad input raises (ConfigError, PreflightError, StoreError) before anything is written.
+    """
+    store.check()
+    online = check_loadable(config)
+    run_id = new_run_id()
+    run_dir = store.runs_root / run_id
+    os.makedirs(store.runs_root, mode=0o700, exist_ok=True)
+    os.mkdir(run_dir, mode=0o700)
+    launch_doc = {"run_id": run_id, "store": str(store.path.resolve()), "config": config.to_dict()}
+    _write_private(run_dir / "launch.json", json.dumps(launch_doc, indent=2))
+    record = RunRecord(
+        id=run_id,
+        name=name or default_name(config),
+        status="running",
+        created_at=utc_now(),
+        config=config.to_dict(),
+        run_dir=os.path.relpath(run_dir, store.path.parent),
+    )
+    store.insert(record)
+    env = {**os.environ, **offline_environment(online), "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
+    log_fd = os.open(run_dir / WORKER_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        process = subprocess.Popen(  # an argument list, never a shell
+            [sys.executable, "-m", "greentui.worker", str(run_dir.resolve())],
+            stdin=subprocess.DEVNULL,
+            stdout=log_fd,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env=env,
+            close_fds=True,
+        )
+    finally:
+        os.close(log_fd)
+    _LIVE[run_id] = process
+    return store.update(run_id, pid=process.pid)
+
+
+# Worker processes this greentui started: polled so finished ones do not linger as zombies.
+_LIVE: dict[str, subprocess.Popen] = {}
+
+
+def reap() -> None:
+    """Collect the exit status of finished workers started by this process."""
+    for run_id, process in list(_LIVE.items()):
+        if process.poll() is not None:
+            del _LIVE[run_id]
+
+
+def run_dir_of(store: RunStore, record: RunRecord) -> Path:
+    """Absolute run directory of a record (stored relative to the store's folder)."""
+    return (store.path.parent / record.run_dir).resolve()
+
+
+def pid_alive(pid: int | None) -> bool:
+    """True while the process exists and is not a zombie."""
+    if not pid:
+        return False
+    reap()
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def stop(store: RunStore, record: RunRecord, grace_s: float = STOP_GRACE_S) -> bool:
+    """Ask the worker to stop (SIGTERM to its process group), SIGKILL after `grace_s`.
+
+    Returns True when the worker stopped within the grace period and stored its own summary.
+    """
+    if not pid_alive(record.pid):
+        return False
+    pgid = record.pid  # the worker leads its own session and process group
+    _signal_group(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        if not pid_alive(record.pid):
+            return True
+        time.sleep(0.2)
+    _signal_group(pgid, signal.SIGKILL)
+    store.update(record.id, status="stopped", finished_at=utc_now(),
+                 error=f"worker did not stop within {grace_s:.0f} s and was killed")
+    return False
+
+
+def _signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)

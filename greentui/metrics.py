@@ -1,0 +1,89 @@
+"""Curves and derived metrics computed from a run's events: used by the worker and by readers."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+MAX_CURVE_POINTS = 300
+
+Point = tuple[float, float]
+
+
+def downsample(points: Sequence[Point], max_points: int = MAX_CURVE_POINTS) -> list[Point]:
+    """At most `max_points` evenly spaced points, always keeping the first and the last."""
+    if len(points) <= max_points:
+        return list(points)
+    if max_points < 2:
+        return [points[-1]]
+    step = (len(points) - 1) / (max_points - 1)
+    return [points[round(i * step)] for i in range(max_points)]
+
+
+def curves_from_events(events: Iterable[dict[str, Any]], max_points: int = MAX_CURVE_POINTS) -> dict[str, list[Point]]:
+    """Loss by step, eval metrics by step, and power / cumulative energy / CO2 by elapsed seconds."""
+    series: dict[str, list[Point]] = {
+        "train_loss": [],
+        "eval_loss": [],
+        "eval_accuracy": [],
+        "power_w": [],
+        "energy_kwh": [],
+        "emissions_kg": [],
+    }
+    start: float | None = None
+    for event in events:
+        t = float(event.get("t", 0.0))
+        start = t if start is None else start
+        elapsed = round(t - start, 2)
+        kind = event.get("type")
+        if kind == "step" and event.get("loss") is not None:
+            series["train_loss"].append((event["step"], event["loss"]))
+        elif kind == "eval":
+            if event.get("eval_loss") is not None:
+                series["eval_loss"].append((event["step"], event["eval_loss"]))
+            if event.get("accuracy") is not None:
+                series["eval_accuracy"].append((event["step"], event["accuracy"]))
+        elif kind == "power":
+            watts = total_power(event)
+            if watts is not None:
+                series["power_w"].append((elapsed, round(watts, 2)))
+        elif kind == "energy":
+            series["energy_kwh"].append((elapsed, event["energy_kwh"]))
+            series["emissions_kg"].append((elapsed, event["emissions_kg"]))
+    return {name: downsample(points, max_points) for name, points in series.items()}
+
+
+def total_power(event: dict[str, Any]) -> float | None:
+    """Watts drawn in a power event: all GPUs where measured, else CodeCarbon's CPU + RAM estimate."""
+    gpus = event.get("gpu_w")
+    if gpus:
+        return float(sum(gpus))
+    parts = [event.get("cpu_w"), event.get("ram_w")]
+    if all(p is None for p in parts):
+        return None
+    return float(sum(p for p in parts if p is not None))
+
+
+def derived_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """joules_per_sample, samples_per_s and the energy-to-accuracy ratio, where their inputs exist."""
+    out: dict[str, float] = {}
+    energy = metrics.get("energy_kwh")
+    samples = metrics.get("samples_trained")
+    duration = metrics.get("duration_s")
+    accuracy = metrics.get("accuracy")
+    if samples and duration:
+        out["samples_per_s"] = samples / duration
+    if energy is not None and samples:
+        out["joules_per_sample"] = energy * 3.6e6 / samples
+    if energy is not None and accuracy:
+        # EAR: energy spent per unit of accuracy (kWh / accuracy as a fraction); lower is better.
+        out["ear_kwh"] = energy / accuracy
+    return out
+
+
+def last_event(events: Iterable[dict[str, Any]], kind: str) -> dict[str, Any] | None:
+    """The most recent event of one type."""
+    found = None
+    for event in events:
+        if event.get("type") == kind:
+            found = event
+    return found

@@ -1,0 +1,45 @@
+"""Runs left `running` whose worker is gone become `crashed`, keeping what their events recorded."""
+
+from __future__ import annotations
+
+import time
+
+from greentui.events import EVENTS_FILE, read_all
+from greentui.launcher import pid_alive, run_dir_of
+from greentui.metrics import curves_from_events, last_event
+from greentui.record import utc_now
+from greentui.store import RunStore
+
+# A run just launched may not have its pid stored yet; leave it alone this long.
+GRACE_S = 10.0
+
+
+def reconcile(store: RunStore) -> list[str]:
+    """Mark dead `running` runs as crashed; returns their ids."""
+    crashed = []
+    for record in store.all():
+        if record.status != "running" or pid_alive(record.pid):
+            continue
+        events = read_all(run_dir_of(store, record) / EVENTS_FILE)
+        last_seen = max((e.get("t", 0) for e in events), default=0)
+        if record.pid is None and time.time() - last_seen < GRACE_S:
+            continue
+        curves = curves_from_events(events)
+        final = last_event(events, "status")
+        if final and final.get("status") not in (None, "running"):
+            # The worker finished but could not write the store (full disk, say): its events can.
+            summary = last_event(events, "summary") or {}
+            store.update(record.id, status=final["status"], finished_at=utc_now(), curves=curves,
+                         metrics=summary.get("metrics", {}), error=final.get("reason"))
+            continue
+        metrics = {}
+        energy = last_event(events, "energy")
+        if energy:
+            metrics.update({k: v for k, v in energy.items() if k not in ("type", "t")})
+        step = last_event(events, "step")
+        if step:
+            metrics["steps"] = step["step"]
+        store.update(record.id, status="crashed", finished_at=utc_now(), curves=curves,
+                     metrics=metrics, error="the worker process vanished without a final status")
+        crashed.append(record.id)
+    return crashed

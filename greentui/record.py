@@ -1,0 +1,81 @@
+"""The run record: what the store keeps of one run, as an immutable value."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+STATUSES = ("running", "completed", "failed", "stopped", "crashed", "diverged")
+FINISHED = frozenset(STATUSES) - {"running"}
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A sortable, readable run id such as 20261122-031502-a3f9."""
+    now = now or datetime.now()
+    return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+def utc_now() -> str:
+    """Current time as an ISO-8601 string in UTC, the format every timestamp in a record uses."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as stored in runs.json (see DESIGN.md, "Run record").
+
+    Nested mappings are copies of the stored document: changing them changes nothing
+    on disk. Write through `RunStore.update` instead.
+    """
+
+    id: str
+    name: str
+    status: str
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    config: Mapping[str, Any] = field(default_factory=dict)
+    hardware: Mapping[str, Any] = field(default_factory=dict)
+    measurement: Mapping[str, Any] = field(default_factory=dict)
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    curves: Mapping[str, Any] = field(default_factory=dict)
+    run_dir: str = ""
+    pid: int | None = None
+    error: str | None = None
+    versions: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_doc(cls, doc: Mapping[str, Any]) -> RunRecord:
+        """Build from a stored document; unknown keys (from newer versions) are ignored."""
+        known = {f.name for f in fields(cls)}
+        values = {k: copy.deepcopy(v) for k, v in doc.items() if k in known}
+        values.setdefault("name", values.get("id", ""))
+        values.setdefault("status", "failed")
+        values.setdefault("created_at", "")
+        return cls(**values)
+
+    def to_doc(self) -> dict[str, Any]:
+        """A plain JSON-ready dict for the store."""
+        return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
+
+    @property
+    def finished(self) -> bool:
+        """True once the run has reached a final status."""
+        return self.status in FINISHED
+
+    def metric(self, key: str) -> float | None:
+        """A metric as a float, or None where the run has none."""
+        value = self.metrics.get(key)
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+    def techniques(self) -> list[str]:
+        """Short technique tags of this run's config (unknown or old keys are tolerated)."""
+        from greentui.config import KEYS, RunConfig
+
+        try:
+            return RunConfig.from_mapping({k: v for k, v in self.config.items() if k in KEYS}).techniques()
+        except ValueError:
+            return []

@@ -1,0 +1,1 @@
+"""The training worker: the only part of greentui that imports torch, transformers and CodeCarbon."""

@@ -1,0 +1,70 @@
+"""Trainer callback that turns training progress into events and honours a stop request."""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+from transformers import TrainerCallback
+
+from greentui.events import EventWriter
+
+
+class Diverged(RuntimeError):
+    """The training loss became NaN or infinite."""
+
+    def __init__(self, step: int, loss: float) -> None:
+        super().__init__(f"loss became {loss} at step {step}")
+        self.step = step
+
+
+class EventCallback(TrainerCallback):
+    """Emits step and eval events; stops training when `stop_requested` is set."""
+
+    def __init__(self, events: EventWriter, stop_requested: threading.Event, samples_per_step: int) -> None:
+        self.events = events
+        self.stop_requested = stop_requested
+        self.samples_per_step = samples_per_step
+        self.stopped_at: int | None = None
+        self.last_step = 0
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.events.emit("info", message="training started", total_steps=state.max_steps)
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.last_step = state.global_step
+        if self.stop_requested.is_set() and self.stopped_at is None:
+            self.stopped_at = state.global_step
+            control.should_training_stop = True
+            # Skip the save/eval that a stop request would otherwise trigger at this step.
+            control.should_evaluate = False
+            control.should_save = False
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        logs = logs or {}
+        if "loss" not in logs:
+            return
+        loss = float(logs["loss"])
+        if not math.isfinite(loss):
+            raise Diverged(state.global_step, loss)
+        self.events.emit(
+            "step",
+            step=state.global_step,
+            total_steps=state.max_steps,
+            epoch=round(float(state.epoch or 0.0), 4),
+            loss=loss,
+            lr=float(logs.get("learning_rate", 0.0)),
+            samples=state.global_step * self.samples_per_step,
+        )
+
+    def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        metrics = metrics or {}
+        self.events.emit(
+            "eval",
+            step=state.global_step,
+            epoch=round(float(state.epoch or 0.0), 4),
+            accuracy=metrics.get("eval_accuracy"),
+            f1=metrics.get("eval_f1"),
+            eval_loss=metrics.get("eval_loss"),
+        )

@@ -1,0 +1,126 @@
+"""Load the model, tokenizer and dataset a config names, with its techniques applied.
+
+Bundled names resolve to folders under assets/ and go through the same
+`from_pretrained` / `load_dataset` calls as a hub model or dataset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from greentui.bundled import bundled_path, is_bundled
+from greentui.config import RunConfig
+
+# Config attributes that hold dropout probabilities, by architecture family.
+DROPOUT_ATTRIBUTES = (
+    "dropout",  # DistilBERT: embeddings and feed-forward
+    "attention_dropout",  # DistilBERT
+    "seq_classif_dropout",  # DistilBERT classification head
+    "hidden_dropout_prob",  # BERT, RoBERTa
+    "attention_probs_dropout_prob",  # BERT, RoBERTa
+    "classifier_dropout",  # BERT, RoBERTa head
+)
+
+
+def resolve(name: str) -> str:
+    """A bundled name becomes its folder; anything else is passed on as a path or hub id."""
+    return str(bundled_path(name)) if is_bundled(name) else name
+
+
+def load_tokenizer(config: RunConfig) -> Any:
+    """The tokenizer of the configured model."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(resolve(config.model))
+
+
+def load_model(config: RunConfig, num_labels: int) -> Any:
+    """The classification model with dropout, gradient checkpointing and LoRA applied."""
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    source = resolve(config.model)
+    model_config = AutoConfig.from_pretrained(source, num_labels=num_labels)
+    for attribute in DROPOUT_ATTRIBUTES:
+        if hasattr(model_config, attribute):
+            setattr(model_config, attribute, config.dropout)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        source, config=model_config, use_safetensors=True, trust_remote_code=False
+    )
+    if config.gradient_checkpointing:
+        # Non-reentrant checkpointing works with frozen inputs, as under LoRA.
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    if config.lora:
+        model = _add_lora(model, config)
+    return model
+
+
+def _add_lora(model: Any, config: RunConfig) -> Any:
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    lora_config = LoraConfig(
+        task_type=TaskType.SEQ_CLS,  # keeps the new classification head trainable
+        r=config.lora_r,
+        lora_alpha=2 * config.lora_r,
+        lora_dropout=config.dropout,
+    )
+    if config.gradient_checkpointing:
+        model.enable_input_require_grads()
+    return get_peft_model(model, lora_config)
+
+
+@dataclass(frozen=True)
+class PreparedData:
+    """Tokenised train and eval splits, and facts about them for the events log."""
+
+    train: Any
+    eval: Any
+    num_labels: int
+    eval_split: str
+
+
+def load_data(config: RunConfig, tokenizer: Any) -> PreparedData:
+    """Load, reduce and tokenise the dataset; padding to max_length unless dynamic padding is on."""
+    from datasets import load_dataset
+
+    source = resolve(config.dataset)
+    splits = load_dataset(source) if not Path(source).is_file() else load_dataset("json", data_files=source)
+    if "train" not in splits:
+        raise ValueError(f"dataset {config.dataset!r} has no 'train' split (it has: {', '.join(splits)})")
+    eval_split = next((s for s in ("test", "validation", "valid") if s in splits), None)
+    if eval_split is None:
+        raise ValueError(f"dataset {config.dataset!r} has no 'test' or 'validation' split")
+    for column, key in ((config.text_column, "text_column"), (config.label_column, "label_column")):
+        if column not in splits["train"].column_names:
+            raise ValueError(
+                f"config key '{key}': dataset {config.dataset!r} has no column {column!r} "
+                f"(columns: {', '.join(splits['train'].column_names)})"
+            )
+    train = _reduce(splits["train"], config.train_samples, config.seed)
+    evaluation = _reduce(splits[eval_split], config.eval_samples, config.seed)
+    labels = sorted(set(splits["train"][config.label_column]))
+
+    def tokenize(batch: dict[str, list]) -> dict[str, list]:
+        encoded = tokenizer(
+            batch[config.text_column],
+            truncation=True,
+            max_length=config.max_length,
+            padding=False if config.dynamic_padding else "max_length",
+        )
+        encoded["labels"] = batch[config.label_column]
+        # Precomputed lengths spare the length-grouped sampler a pass over the data.
+        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+        return encoded
+
+    drop = splits["train"].column_names
+    train = train.map(tokenize, batched=True, remove_columns=drop)
+    evaluation = evaluation.map(tokenize, batched=True, remove_columns=drop)
+    return PreparedData(train=train, eval=evaluation, num_labels=max(2, len(labels)), eval_split=eval_split)
+
+
+def _reduce(split: Any, samples: int, seed: int) -> Any:
+    """A seeded random subset of `samples` rows (all rows when 0 or more than there are)."""
+    if not samples or samples >= len(split):
+        return split
+    return split.shuffle(seed=seed).select(range(samples))

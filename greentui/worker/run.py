@@ -1,0 +1,151 @@
+"""One training run from start to stored record, inside the worker process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from greentui.config import RunConfig
+from greentui.events import EVENTS_FILE, EventWriter, read_all
+from greentui.metrics import curves_from_events, derived_metrics
+from greentui.record import utc_now
+from greentui.store import RunStore, StoreError
+from greentui.worker.system import hardware_facts, library_versions
+
+HEARTBEAT_S = 5.0
+LAUNCH_FILE = "launch.json"
+
+
+def execute(run_dir: Path) -> int:
+    """Train, measure and store the run described by RUN_DIR/launch.json; exit code 0 when completed."""
+    launch = json.loads((run_dir / LAUNCH_FILE).read_text(encoding="utf-8"))
+    run_id: str = launch["run_id"]
+    config = RunConfig.from_mapping(launch["config"])
+    store = RunStore(Path(launch["store"]))
+    events = EventWriter(run_dir / EVENTS_FILE)
+    stop_requested = threading.Event()
+    _install_signal_handlers(stop_requested)
+
+    events.emit("status", status="running")
+    _store_update(store, events, run_id, status="running", started_at=utc_now(), pid=os.getpid(),
+                  hardware=hardware_facts(), versions=library_versions())
+    heartbeat = _start_heartbeat(events)
+
+    from greentui.worker.telemetry import Telemetry
+
+    telemetry = Telemetry(run_dir, config.country, events)
+    status, error, metrics = "failed", None, {}
+    try:
+        telemetry.start()
+        status, metrics = _train(config, run_dir, events, stop_requested)
+    except BaseException as err:  # noqa: BLE001 - every failure must end in a stored record
+        status, error = _classify_failure(err)
+        events.emit("error", message=error, traceback=traceback.format_exc()[-4000:])
+    finally:
+        heartbeat.set()
+        measured = telemetry.stop()
+        metrics.update(measured["metrics"])
+        metrics.update(derived_metrics(metrics))
+        curves = curves_from_events(read_all(run_dir / EVENTS_FILE))
+        events.emit("summary", status=status, metrics=metrics)
+        _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
+                      curves=curves, measurement=measured["measurement"], error=error)
+        events.emit("status", status=status, reason=error)
+        events.close()
+    return 0 if status == "completed" else 1
+
+
+def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested: threading.Event) -> tuple[str, dict[str, Any]]:
+    from greentui.worker.callbacks import EventCallback
+    from greentui.worker.training import build_plan
+
+    samples_per_step = config.batch_size * config.grad_accum_steps
+    callback = EventCallback(events, stop_requested, samples_per_step)
+    plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback])
+    events.emit(
+        "info",
+        message="setup done",
+        device=plan.device,
+        train_samples=plan.train_samples,
+        eval_samples=plan.eval_samples,
+        total_steps=plan.total_steps,
+        trainable_params=plan.trainable_params,
+        total_params=plan.total_params,
+    )
+    started = time.monotonic()
+    output = plan.trainer.train()
+    train_duration = time.monotonic() - started
+    final_eval = plan.trainer.evaluate()  # also emits the last eval event through the callback
+    steps_done = plan.trainer.state.global_step
+    metrics = {
+        "accuracy": final_eval.get("eval_accuracy"),
+        "f1": final_eval.get("eval_f1"),
+        "eval_loss": final_eval.get("eval_loss"),
+        "train_loss": output.training_loss,
+        "duration_s": train_duration,
+        "steps": steps_done,
+        "total_steps": plan.total_steps,
+        "samples_trained": min(steps_done * samples_per_step, int(plan.train_samples * config.epochs)),
+        "train_samples": plan.train_samples,
+        "eval_samples": plan.eval_samples,
+        "trainable_params": plan.trainable_params,
+        "total_params": plan.total_params,
+        "trainable_fraction": plan.trainable_params / max(1, plan.total_params),
+    }
+    _remove_checkpoints(run_dir / "checkpoints")
+    status = "stopped" if callback.stopped_at is not None else "completed"
+    return status, metrics
+
+
+def _classify_failure(err: BaseException) -> tuple[str, str]:
+    from greentui.worker.callbacks import Diverged
+
+    if isinstance(err, Diverged):
+        return "diverged", str(err)
+    if isinstance(err, KeyboardInterrupt):
+        return "stopped", "interrupted"
+    message = f"{type(err).__name__}: {err}".splitlines()[0][:500]
+    if "out of memory" in message.lower():
+        message += (" — to cut memory: smaller batch_size with grad_accum_steps, gradient_checkpointing, "
+                    "mixed_precision, or lora")
+    return "failed", message
+
+
+def _install_signal_handlers(stop_requested: threading.Event) -> None:
+    # SIGTERM (greentui stop) ends training at the next step with results kept;
+    # SIGHUP (a closed terminal) must not end the run at all.
+    signal.signal(signal.SIGTERM, lambda *_: stop_requested.set())
+    signal.signal(signal.SIGINT, lambda *_: stop_requested.set())
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def _start_heartbeat(events: EventWriter) -> threading.Event:
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(HEARTBEAT_S):
+            events.emit("heartbeat")
+
+    threading.Thread(target=beat, name="greentui-heartbeat", daemon=True).start()
+    return done
+
+
+def _store_update(store: RunStore, events: EventWriter, run_id: str, **changes: Any) -> None:
+    """Write to the store; if it cannot be written, the events file still holds everything."""
+    try:
+        store.update(run_id, **changes)
+    except StoreError as err:
+        events.emit("error", message=f"could not write the run store: {err}")
+
+
+def _remove_checkpoints(folder: Path) -> None:
+    """Early-stopping checkpoints are only needed until the best model is loaded back."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,183 @@
+"""Energy and power measurement in the worker: CodeCarbon's offline tracker and an NVML sampler.
+
+Neither may stop training: when one cannot start, the run carries on and the record's
+`measurement` says what was missing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from greentui.carbon import carbon_intensity
+from greentui.events import EventWriter
+from greentui.worker.nvml import NvmlSampler
+
+CODECARBON_INTERVAL_S = 1.0
+POWER_EVENT_INTERVAL_S = 1.0
+ENERGY_EVENT_INTERVAL_S = 2.0
+
+
+@dataclass
+class PowerStats:
+    """Running average and peak of the power the run drew, per source."""
+
+    sums: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    peaks: dict[str, float] = field(default_factory=dict)
+
+    def add(self, source: str, watts: float) -> None:
+        """Record one power reading for `source` (gpu, cpu or ram)."""
+        self.sums[source] = self.sums.get(source, 0.0) + watts
+        self.counts[source] = self.counts.get(source, 0) + 1
+        self.peaks[source] = max(self.peaks.get(source, 0.0), watts)
+
+    def metrics(self) -> dict[str, float]:
+        """avg_<source>_power_w and peak_<source>_power_w for each source seen."""
+        out = {}
+        for source, total in self.sums.items():
+            out[f"avg_{source}_power_w"] = total / self.counts[source]
+            out[f"peak_{source}_power_w"] = self.peaks[source]
+        return out
+
+
+class Telemetry:
+    """Starts CodeCarbon and the NVML sampler, and emits power and cumulative energy events at ~1 Hz."""
+
+    def __init__(self, run_dir: Path, country: str, events: EventWriter) -> None:
+        self.run_dir = run_dir
+        self.country = country
+        self.events = events
+        self.tracker: Any = None
+        self.tracker_error: str | None = None
+        self.nvml = NvmlSampler()
+        self.power = PowerStats()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="greentui-telemetry", daemon=True)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start measuring; failures are recorded, never raised."""
+        self.nvml.start()
+        try:
+            from codecarbon import OfflineEmissionsTracker
+
+            logging.getLogger("codecarbon").setLevel(logging.ERROR)
+            self.tracker = OfflineEmissionsTracker(
+                country_iso_code=self.country or None,
+                measure_power_secs=CODECARBON_INTERVAL_S,
+                output_dir=str(self.run_dir),
+                save_to_file=True,
+                allow_multiple_runs=True,  # several runs may share a machine
+                log_level="error",
+                project_name="greentui",
+            )
+            self.tracker.start()
+        except Exception as err:  # noqa: BLE001 - any tracker failure must leave training alone
+            self.tracker = None
+            self.tracker_error = f"CodeCarbon could not start: {err}"
+            self.events.emit("info", message=self.tracker_error)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        last_energy = 0.0
+        while not self._stop.wait(POWER_EVENT_INTERVAL_S):
+            try:
+                self._emit_power()
+                if time.monotonic() - last_energy >= ENERGY_EVENT_INTERVAL_S:
+                    last_energy = time.monotonic()
+                    self._emit_energy(self._live_emissions())
+            except Exception as err:  # noqa: BLE001 - measurement must never stop the run
+                self.events.emit("info", message=f"telemetry sample failed: {err}")
+
+    def _emit_power(self) -> None:
+        sample = self.nvml.drain()
+        fields: dict[str, Any] = {}
+        if sample is not None:
+            fields.update(sample.as_event())
+            self.power.add("gpu", sum(sample.power_w))
+        data = self._live_emissions()
+        if data is not None:
+            fields["cpu_w"] = float(data.cpu_power)
+            fields["ram_w"] = float(data.ram_power)
+            self.power.add("cpu", fields["cpu_w"])
+            self.power.add("ram", fields["ram_w"])
+        if fields:
+            self.events.emit("power", **fields)
+
+    def _live_emissions(self) -> Any:
+        if self.tracker is None:
+            return None
+        with self._lock:
+            # CodeCarbon has no public call for totals so far without writing its CSV.
+            return self.tracker._prepare_emissions_data()
+
+    def _emit_energy(self, data: Any) -> dict[str, float] | None:
+        if data is None:
+            return None
+        figures = {
+            "energy_kwh": float(data.energy_consumed),
+            "cpu_energy_kwh": float(data.cpu_energy),
+            "gpu_energy_kwh": float(data.gpu_energy),
+            "ram_energy_kwh": float(data.ram_energy),
+            "emissions_kg": float(data.emissions),
+        }
+        self.events.emit("energy", **figures)
+        return figures
+
+    def stop(self) -> dict[str, Any]:
+        """Stop measuring; returns the final energy figures, power stats and the measurement record."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+        figures: dict[str, Any] = {}
+        if self.tracker is not None:
+            try:
+                with self._lock:
+                    self.tracker.stop()
+                # The last energy event equals CodeCarbon's final figures exactly.
+                figures = self._emit_energy(self.tracker.final_emissions_data) or {}
+            except Exception as err:  # noqa: BLE001
+                self.tracker_error = f"CodeCarbon failed at stop: {err}"
+        gpu = self.nvml.stop()
+        figures.update(self.power.metrics())
+        figures.update(gpu)
+        return {"metrics": figures, "measurement": self.measurement()}
+
+    def measurement(self) -> dict[str, Any]:
+        """How each energy figure was produced, for the run record."""
+        intensity, source = carbon_intensity(self.country)
+        method: dict[str, Any] = {
+            "method": "codecarbon-offline" if self.tracker is not None else "none",
+            "interval_s": CODECARBON_INTERVAL_S,
+            "country": self.country or None,
+            "carbon_intensity_g_per_kwh": intensity,
+            "carbon_intensity_source": source,
+            "gpu": self.nvml.describe(),
+        }
+        if self.tracker is not None:
+            method.update(_codecarbon_modes(self.tracker))
+        if self.tracker_error:
+            method["missing"] = self.tracker_error
+        return method
+
+
+def _codecarbon_modes(tracker: Any) -> dict[str, str]:
+    """Which method CodeCarbon used for CPU, RAM and GPU power (RAPL, TDP estimate, NVML…)."""
+    modes = {"cpu": "not measured", "ram": "not measured", "codecarbon_gpu": "not measured"}
+    for part in getattr(tracker, "_hardware", []):
+        kind = type(part).__name__
+        if kind == "CPU":
+            mode = getattr(part, "_mode", "unknown")
+            generic = getattr(part, "_is_generic_tdp", False)
+            modes["cpu"] = f"{mode}" + (" (generic TDP: CPU model unknown to CodeCarbon)" if generic else "")
+        elif kind == "RAM":
+            modes["ram"] = "RAM power model (watts per GB of RAM, CodeCarbon estimate)"
+        elif kind == "GPU":
+            modes["codecarbon_gpu"] = "NVML (CodeCarbon)"
+    modes["tracking_mode"] = str(tracker._conf.get("tracking_mode", ""))
+    return modes

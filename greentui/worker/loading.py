@@ -50,10 +50,23 @@ def load_model(config: RunConfig, num_labels: int) -> Any:
     )
     if config.gradient_checkpointing:
         # Non-reentrant checkpointing works with frozen inputs, as under LoRA.
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        # transformers 5 calls it activation checkpointing; older releases, gradient checkpointing.
+        if hasattr(model, "activation_checkpointing_enable"):
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     if config.lora:
         model = _add_lora(model, config)
     return model
+
+
+# LoRA goes on the attention query and value projections (Hu et al. 2021), named per family.
+LORA_TARGETS = {
+    "distilbert": ["q_lin", "v_lin"],
+    "bert": ["query", "value"],
+    "roberta": ["query", "value"],
+    "deberta-v2": ["query_proj", "value_proj"],
+}
 
 
 def _add_lora(model: Any, config: RunConfig) -> Any:
@@ -61,6 +74,7 @@ def _add_lora(model: Any, config: RunConfig) -> Any:
 
     lora_config = LoraConfig(
         task_type=TaskType.SEQ_CLS,  # keeps the new classification head trainable
+        target_modules=LORA_TARGETS.get(model.config.model_type, "all-linear"),
         r=config.lora_r,
         lora_alpha=2 * config.lora_r,
         lora_dropout=config.dropout,

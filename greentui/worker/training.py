@@ -111,8 +111,7 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
         warmup_steps=config.warmup_ratio,  # a float below 1 is a ratio of total steps
         label_smoothing_factor=config.label_smoothing,
         gradient_accumulation_steps=config.grad_accum_steps,
-        gradient_checkpointing=config.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False},
+        # Gradient checkpointing is switched on in the model itself (loading.load_model).
         fp16=config.mixed_precision == "fp16",
         bf16=config.mixed_precision == "bf16",
         use_cpu=device == "cpu",

@@ -1,0 +1,1 @@
+"""The greentui terminal UI (Textual). Imports nothing heavier than Textual and the light core."""

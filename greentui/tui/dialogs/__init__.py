@@ -1,0 +1,1 @@
+"""Modal dialogs: confirm, text prompt, help."""

@@ -1,0 +1,52 @@
+"""The `?` help: what each screen is for and its keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP_MARKDOWN = """\
+# greentui keys
+
+Everything works from the keyboard; the footer shows the keys of the current screen.
+
+**Anywhere**: `f1` or `?` this help · `f2` setup · `f3` history · `ctrl+q` quit.
+Quitting never stops a run: start greentui again and it re-attaches.
+
+**Setup** (the form): `tab` / `shift+tab` move between fields, `ctrl+r` start the run,
+`ctrl+s` save the config as TOML, `ctrl+o` load one. The side panel explains the focused
+field; an invalid value shows its reason beside it and blocks the run.
+
+**Live run**: `x` stop the run (asks first; partial results are kept), `escape` back.
+Charts: power (GPU, or CodeCarbon's CPU and RAM estimate), loss, cumulative CO2.
+
+**History**: `/` filter (`status:completed`, `tech:lora`, or any text), `s` sort by the
+next column, `S` reverse, `space` select, `a` select all shown, `c` compare selected,
+`e` export selected to CSV, `d` delete, `n` rename, `enter` open the live view of a
+running run.
+
+**Compare**: `b` next baseline, `escape` back. Green: better than the baseline.
+
+Press `escape` to close this help.
+"""
+
+
+class HelpDialog(ModalScreen[None]):
+    """Scrollable key reference."""
+
+    BINDINGS = [Binding("escape,q,f1,question_mark", "close", "Close")]
+
+    def __init__(self) -> None:
+        super().__init__(classes="dialog-screen")
+
+    def compose(self) -> ComposeResult:
+        """The help text."""
+        with VerticalScroll(classes="dialog help-dialog"):
+            yield Markdown(HELP_MARKDOWN)
+
+    def action_close(self) -> None:
+        """Back to where the user was."""
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""One screen per module: setup (home), live run, history, compare."""

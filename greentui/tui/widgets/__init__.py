@@ -1,0 +1,1 @@
+"""Reusable widgets: config form fields, charts, the live status strip."""

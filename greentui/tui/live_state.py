@@ -8,7 +8,7 @@ shows the same figures.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 Point = tuple[float, float]
 Series = tuple[Point, ...]
@@ -33,7 +33,7 @@ class LiveSnapshot:
     peak_w: float | None = None
     joules_per_sample: float | None = None
     method: str = "waiting for the first power sample"
-    power: dict[str, Series] = field(default_factory=dict)
+    power: Mapping[str, Series] = field(default_factory=dict)
     train_loss: Series = ()
     eval_loss: Series = ()
     emissions: Series = ()

@@ -18,7 +18,7 @@ Quitting never stops a run: start greentui again and it re-attaches.
 
 **Setup** (the form): `tab` / `shift+tab` move between fields, `ctrl+r` start the run,
 `ctrl+s` save the config as TOML, `ctrl+o` load one. The side panel explains the focused
-field; an invalid value shows its reason beside it and blocks the run.
+field; an invalid value shows its reason under it and blocks the run.
 
 **Live run**: `x` stop the run (asks first; partial results are kept), `escape` back.
 Charts: power (GPU, or CodeCarbon's CPU and RAM estimate), loss, cumulative CO2.

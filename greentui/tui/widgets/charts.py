@@ -25,12 +25,20 @@ class LineChart(PlotextPlot):
         # Two points per cell are all a terminal can show; more only costs time on a slow link.
         width = max(self.size.width, 20) * 2
         drawn = False
+        low, high = float("inf"), float("-inf")
         for label, points in series.items():
             points = downsample(list(points), width)
             if points:
-                plt.plot([p[0] for p in points], [p[1] for p in points], label=label, marker="braille")
+                ys = [p[1] for p in points]
+                plt.plot([p[0] for p in points], ys, label=label, marker="braille")
+                low, high = min(low, *ys), max(high, *ys)
                 drawn = True
-        if not drawn:
+        if drawn:
+            # Head room above the data keeps the legend (top left) from hiding the curves.
+            span = (high - low) or abs(high) or 1.0
+            bottom = low - 0.05 * span
+            plt.ylim(max(bottom, 0.0) if low >= 0 else bottom, high + 0.45 * span)
+        else:
             plt.text("waiting for data…", 0.5, 0.5, alignment="center")
             plt.xlim(0, 1)
             plt.ylim(0, 1)
@@ -48,13 +56,18 @@ class ScatterChart(PlotextPlot):
         plt.title(title)
         plt.xlabel("energy (kWh)")
         plt.ylabel("accuracy")
-        groups = {"unbeaten (Pareto)": [p for i, p in enumerate(points) if i in front],
-                  "beaten": [p for i, p in enumerate(points) if i not in front]}
-        for label, group in groups.items():
-            if group:
-                plt.scatter([g[1] for g in group], [g[2] for g in group], label=label,
-                            marker="◆" if label.startswith("unbeaten") else "●",
-                            color="green" if label.startswith("unbeaten") else "red")
-        for label, energy, accuracy in points:
-            plt.text(label, energy, accuracy, alignment="left")
+        # Each run is drawn as its own number: green when no other run beats it on both axes.
+        legend_done: set[bool] = set()
+        for index, (label, energy, accuracy) in enumerate(points):
+            unbeaten = index in front
+            legend = None if unbeaten in legend_done else ("unbeaten" if unbeaten else "beaten")
+            legend_done.add(unbeaten)
+            plt.scatter([energy], [accuracy], marker=label[:1], color="green" if unbeaten else "red",
+                        label=legend)
+        if points:
+            xs, ys = [p[1] for p in points], [p[2] for p in points]
+            x_pad = (max(xs) - min(xs)) * 0.1 or max(xs) * 0.1 or 1.0
+            y_pad = (max(ys) - min(ys)) or 0.05
+            plt.xlim(min(xs) - x_pad, max(xs) + x_pad)
+            plt.ylim(min(ys) - 0.1 * y_pad, max(ys) + 0.5 * y_pad)
         self.refresh()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, Select
 
 from greentui.config import CHOICES, RunConfig
@@ -13,35 +13,49 @@ from greentui.config import CHOICES, RunConfig
 _DEFAULTS = RunConfig()
 
 
+def on_off(value: bool) -> str:
+    """A checkbox's label: its state in words, readable without colour."""
+    return "on" if value else "off"
+
+
 def text_of(value: Any) -> str:
     """How a config value is written in an input box (floats keep full precision)."""
     return repr(value) if isinstance(value, float) else str(value)
 
 
-class ConfigField(Horizontal):
-    """A form row: label, control (select, checkbox or text input) and a reason label shown when invalid."""
+class ConfigField(Vertical):
+    """A form row: label and control (select, checkbox or text input); the reason shows under it when invalid.
+
+    The reason takes its own line so it stays readable in an 80-column terminal.
+    """
 
     def __init__(self, key: str, label: str | None = None, choices: tuple[str, ...] | None = None,
-                 sub: bool = False) -> None:
+                 sub: bool = False, blank: str | None = None) -> None:
         classes = "field sub-field" if sub else "field"
         super().__init__(id=f"field-{key}", classes=classes)
         self.key = key
         self.label_text = label or key
         self.choices = choices or CHOICES.get(key)
+        self.blank = blank  # a select that may show no choice, with this prompt
 
     def compose(self) -> ComposeResult:
         """Label, control, error."""
+        with Horizontal(classes="field-row"):
+            yield from self._compose_row()
+        yield Label("", classes="field-error")
+
+    def _compose_row(self) -> ComposeResult:
         prefix = "└ " if self.has_class("sub-field") else ""
         yield Label(prefix + self.label_text, classes="field-label")
         default = getattr(_DEFAULTS, self.key, "")
         if self.choices:
-            yield Select([(c, c) for c in self.choices], allow_blank=False, value=self.choices[0],
+            yield Select([(c, c) for c in self.choices], allow_blank=self.blank is not None,
+                         prompt=self.blank or "", value=Select.NULL if self.blank else self.choices[0],
                          compact=True, id=f"input-{self.key}", classes="field-control")
         elif isinstance(default, bool):
-            yield Checkbox("", default, compact=True, id=f"input-{self.key}", classes="field-control")
+            yield Checkbox(on_off(default), default, compact=True, id=f"input-{self.key}", classes="field-control")
         else:
             yield Input(text_of(default), compact=True, id=f"input-{self.key}", classes="field-control")
-        yield Label("", classes="field-error")
 
     @property
     def control(self) -> Input | Select | Checkbox:
@@ -59,11 +73,19 @@ class ConfigField(Horizontal):
         if isinstance(control, Input):
             control.value = text_of(value)
         elif isinstance(control, Select):
-            control.value = str(value)
+            if value is None:
+                control.clear()
+            else:
+                control.value = str(value)
         else:
             control.value = bool(value)
+            control.label = on_off(bool(value))
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """Keep the on/off word in step with the box (the event still bubbles to the screen)."""
+        event.checkbox.label = on_off(event.value)
 
     def show_error(self, message: str | None) -> None:
         """Show why the value is refused (None clears it)."""
-        self.query_one(".field-error", Label).update(message or "")
+        self.query_one(".field-error", Label).update(f"✗ {message}" if message else "")
         self.set_class(bool(message), "invalid")

@@ -15,12 +15,13 @@ def strip_text(snap: LiveSnapshot) -> Text:
     """The strip's lines; each figure is labelled so it reads without a legend."""
     total = snap.total_steps or "?"
     text = Text()
+    # Four short lines rather than two long ones: each fits an 80-column terminal.
     text.append(f" {snap.status} ", style=STATUS_STYLES.get(snap.status, "bold red") + " reverse")
-    text.append(f"  step {snap.step}/{total}  epoch {fmt(snap.epoch, '.2f')}  "
-                f"elapsed {fmt_duration(snap.elapsed_s)}  ETA {fmt_duration(snap.eta_s)}  "
-                f"{fmt(snap.samples_per_s, '.1f')} samples/s  accuracy {fmt(snap.accuracy, '.3f')}\n")
-    text.append(f" energy {fmt(snap.energy_kwh, '.6f')} kWh  CO2 {fmt(snap.emissions_kg, '.3f', 1000)} g  "
-                f"power avg {fmt(snap.avg_w, '.1f')} W peak {fmt(snap.peak_w, '.1f')} W  "
+    text.append(f"  step {snap.step}/{total} · epoch {fmt(snap.epoch, '.2f')} · "
+                f"elapsed {fmt_duration(snap.elapsed_s)} · ETA {fmt_duration(snap.eta_s)}\n")
+    text.append(f" {fmt(snap.samples_per_s, '.1f')} samples/s · accuracy {fmt(snap.accuracy, '.3f')} · "
+                f"energy {fmt(snap.energy_kwh, '.6f')} kWh · CO2 {fmt(snap.emissions_kg, '.3f', 1000)} g\n")
+    text.append(f" power avg {fmt(snap.avg_w, '.1f')} W · peak {fmt(snap.peak_w, '.1f')} W · "
                 f"{fmt(snap.joules_per_sample, '.2f')} J/sample\n")
     text.append(f" measured by: {snap.method}", style="dim")
     if snap.reason:

@@ -1,0 +1,92 @@
+"""The greentui Textual app, its factory (shared by the CLI and the tests) and the CLI entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from greentui.record import RunRecord
+from greentui.store import RunStore, StoreError
+from greentui.tui.dialogs.help import HelpDialog
+from greentui.tui.screens.history import HistoryScreen
+from greentui.tui.screens.live import LiveScreen
+from greentui.tui.screens.setup import SetupScreen
+
+
+class GreenTuiApp(App[int]):
+    """Setup and history are modes (f2 / f3); live and compare screens stack on top of them."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "greentui"
+    MODES = {"setup": SetupScreen, "history": HistoryScreen}
+    DEFAULT_MODE = "setup"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help"),
+        Binding("f2", "show_mode('setup')", "Setup"),
+        Binding("f3", "show_mode('history')", "History"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, store: RunStore, attach_running: bool = True) -> None:
+        super().__init__()
+        self.store = store
+        self.attach_running = attach_running
+        self.sub_title = store.path.name
+
+    def on_mount(self) -> None:
+        """Restore the terminal on SIGHUP/SIGTERM (a dropped SSH link) by exiting cleanly; re-attach runs."""
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGHUP, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(signum, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # not the main thread (tests) or no such signal here
+        if self.attach_running:
+            running = [r for r in self.store.all() if r.status == "running"]
+            if running:
+                self.open_live(running[-1])
+                others = len(running) - 1
+                self.notify("re-attached to a run still going" + (f"; {others} more in history (f3)" if others else ""))
+
+    def open_live(self, record: RunRecord) -> None:
+        """Show the live view of a run on top of the current screen."""
+        self.push_screen(LiveScreen(record))
+
+    async def action_show_mode(self, mode: str) -> None:
+        """Go to the setup form or the history table itself, closing live/compare views above it
+        (closing a live view never stops its run)."""
+        await self.switch_mode(mode)
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, (SetupScreen, HistoryScreen)):
+            await self.pop_screen()
+
+    def action_help(self) -> None:
+        """Key reference."""
+        if not isinstance(self.screen, HelpDialog):
+            self.push_screen(HelpDialog())
+
+
+def create_app(store_path: Path, attach_running: bool = True) -> GreenTuiApp:
+    """The app for a store file; nothing is read or written until it runs."""
+    return GreenTuiApp(RunStore(Path(store_path)), attach_running=attach_running)
+
+
+def run_app(store_path: Path) -> int:
+    """Mark dead runs crashed, then run the TUI; 2 with the store's error if runs.json is unreadable."""
+    from greentui.reconcile import reconcile
+
+    store = RunStore(Path(store_path))
+    try:
+        store.check()
+        reconcile(store)
+    except StoreError as err:
+        print(f"greentui: {err}", file=sys.stderr)
+        return 2
+    app = create_app(store_path)
+    app.run()
+    return app.return_code or 0

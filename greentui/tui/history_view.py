@@ -1,0 +1,63 @@
+"""Filtering and sorting of the history table (pure data, no Textual)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from greentui.record import RunRecord
+from greentui.summary import list_row
+
+
+def _metric(key: str) -> Callable[[RunRecord], Any]:
+    return lambda r: r.metric(key)
+
+
+# (column title, sort key of a record, fixed width or None to fit). Widths are chosen so the
+# table fits 100 columns; the detail pane shows whatever a cell cuts off.
+COLUMNS: tuple[tuple[str, Callable[[RunRecord], Any], int | None], ...] = (
+    ("name", lambda r: r.name.lower(), 18),
+    ("status", lambda r: r.status, None),
+    ("date", lambda r: r.created_at, None),
+    ("techniques", lambda r: " ".join(r.techniques()), 12),
+    ("acc", _metric("accuracy"), None),
+    ("time", _metric("duration_s"), None),
+    ("kWh", _metric("energy_kwh"), None),
+    ("CO2 g", _metric("emissions_kg"), None),
+    ("J/sample", _metric("joules_per_sample"), None),
+)
+DATE_COLUMN = 2
+SELECTED_MARK = "●"
+
+
+def row_cells(record: RunRecord, selected: bool) -> tuple[str, ...]:
+    """Table cells of one run: the shared list_row without the id, the name marked when selected."""
+    cells = list(list_row(record)[1:])
+    cells[0] = f"{SELECTED_MARK if selected else ' '} {cells[0]}"
+    cells[2] = cells[2][5:]  # "11-21 10:01": the year costs columns an 80-wide terminal lacks
+    return tuple(cells)
+
+
+def matches(record: RunRecord, query: str) -> bool:
+    """True when the run passes every word of `query`: `status:X`, `tech:X` (prefixes) or plain text."""
+    tags = record.techniques() or ["baseline"]
+    haystack = " ".join([record.id, record.name, record.status, *tags]).lower()
+    for word in query.lower().split():
+        kind, sep, value = word.partition(":")
+        if sep and kind == "status":
+            if not record.status.startswith(value):
+                return False
+        elif sep and kind in ("tech", "technique"):
+            if not any(tag.lower().startswith(value) for tag in tags):
+                return False
+        elif word not in haystack:
+            return False
+    return True
+
+
+def visible_runs(runs: Sequence[RunRecord], query: str, sort_column: int, reverse: bool) -> list[RunRecord]:
+    """The runs to show: filtered by `query`, sorted by a column; missing values always sort last."""
+    shown = [r for r in runs if matches(r, query)]
+    key = COLUMNS[sort_column][1]
+    present = [r for r in shown if key(r) is not None]
+    missing = [r for r in shown if key(r) is None]
+    return sorted(present, key=key, reverse=reverse) + missing

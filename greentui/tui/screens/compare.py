@@ -1,0 +1,125 @@
+"""Two or more runs side by side: metrics with % change against a baseline, differing config keys,
+overlaid loss curves, and energy against accuracy with the unbeaten runs marked."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label
+
+from greentui.record import RunRecord
+from greentui.tui.compare_data import differing_keys, metric_cells, pareto_front
+from greentui.tui.widgets.charts import LineChart, ScatterChart
+
+
+def distinct_names(runs: list[RunRecord]) -> list[str]:
+    """Run names without the words every name starts with, nor a leading model name, so columns differ visibly."""
+    words = [r.name.split() for r in runs]
+    common = 0
+    while all(len(w) > common for w in words) and len({w[common] for w in words}) == 1:
+        common += 1
+    names = []
+    for rest, run in zip((w[common:] for w in words), runs):
+        # Default names start with the model (launcher.default_name): the techniques after it tell runs apart.
+        model = str(run.config.get("model", "")).split(":")[-1].rstrip("/").split("/")[-1]
+        if len(rest) > 1 and rest[0] == model:
+            rest = rest[1:]
+        names.append(" ".join(rest) or run.name)
+    return names
+
+
+def short_label(index: int, name: str, width: int = 18) -> str:
+    """`2 bf16 cosine`: the run's number in this comparison and its name, cut to fit a column."""
+    name = name if len(name) <= width else name[: width - 1] + "…"
+    return f"{index + 1} {name}"
+
+
+class CompareScreen(Screen):
+    """Comparison of `runs` (in the order given); `b` moves the baseline."""
+
+    BINDINGS = [Binding("b", "next_baseline", "Next baseline"), Binding("escape", "back", "Back")]
+
+    def __init__(self, runs: list[RunRecord], baseline: int = 0) -> None:
+        super().__init__()
+        self.runs = runs
+        self.baseline = baseline
+        self.names = distinct_names(runs)
+
+    def compose(self) -> ComposeResult:
+        """Tables over charts, all in one scrolling column so it fits 80x24."""
+        yield Header()
+        with VerticalScroll(id="compare-body"):
+            yield Label("", id="metrics-title", classes="group-title")
+            yield DataTable(id="metrics-table", cursor_type="none", show_cursor=False)
+            yield Label("Config keys that differ", classes="group-title")
+            yield DataTable(id="diff-table", cursor_type="none", show_cursor=False)
+            with Horizontal(id="compare-charts"):
+                yield LineChart(id="loss-overlay")
+                yield ScatterChart(id="pareto-chart")
+            yield Label("", id="pareto-note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill everything once; only a new baseline changes it."""
+        self.sub_title = f"{len(self.runs)} runs"
+        self.fill_metrics()
+        diff = self.query_one("#diff-table", DataTable)
+        diff.add_columns("key", *(short_label(i, n) for i, n in enumerate(self.names)))
+        rows = differing_keys(self.runs)
+        for key, values in rows:
+            diff.add_row(key, *values)
+        if not rows:
+            diff.add_row("(none: same config)", *("" for _ in self.runs))
+        self.query_one("#metrics-table", DataTable).focus()
+        self.call_after_refresh(self.draw_charts)
+
+    def fill_metrics(self) -> None:
+        """Metric table against the current baseline: green is better, red worse."""
+        base = self.runs[self.baseline]
+        self.query_one("#metrics-title", Label).update(
+            f"Metrics, change against baseline {self.baseline + 1} ({base.name}) · b: next baseline")
+        table = self.query_one("#metrics-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns("metric", *(short_label(i, n) + (" (base)" if i == self.baseline else "")
+                                      for i, n in enumerate(self.names)))
+        for label, cells in metric_cells(self.runs, self.baseline):
+            row = [Text(label)]
+            for cell in cells:
+                text = Text(cell.text)
+                if cell.change_pct is not None:
+                    style = {True: "green", False: "red"}.get(cell.better, "")
+                    text.append(f" {cell.change_pct:+.1f}%", style=style)
+                row.append(text)
+            table.add_row(*row)
+
+    def draw_charts(self) -> None:
+        """Overlaid train-loss curves and the energy/accuracy scatter."""
+        curves = {short_label(i, self.names[i], 10): [tuple(p) for p in r.curves.get("train_loss", [])]
+                  for i, r in enumerate(self.runs)}
+        self.query_one("#loss-overlay", LineChart).show("train loss", curves, xlabel="step")
+        points, labels = [], []
+        for i, run in enumerate(self.runs):
+            energy, accuracy = run.metric("energy_kwh"), run.metric("accuracy")
+            points.append((energy, accuracy) if energy is not None and accuracy is not None else None)
+            labels.append(str(i + 1))
+        front = pareto_front(points)
+        shown = [(labels[i], p[0], p[1]) for i, p in enumerate(points) if p is not None]
+        index_of = [i for i, p in enumerate(points) if p is not None]
+        self.query_one("#pareto-chart", ScatterChart).show(
+            "energy vs accuracy", shown, {index_of.index(i) for i in front})
+        unbeaten = [short_label(i, self.names[i], 24) for i in sorted(front)]
+        names = ", ".join(unbeaten) or "none (no run has both figures)"
+        self.query_one("#pareto-note", Label).update(
+            f"Unbeaten on both energy and accuracy (Pareto front): {names}")
+
+    def action_next_baseline(self) -> None:
+        """Compare against the next run."""
+        self.baseline = (self.baseline + 1) % len(self.runs)
+        self.fill_metrics()
+
+    def action_back(self) -> None:
+        """Back to history."""
+        self.app.pop_screen()

@@ -1,0 +1,266 @@
+"""All runs in the store: sortable, filterable table with multi-select, a detail pane and run actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from greentui.export import write_csv
+from greentui.record import RunRecord
+from greentui.store import StoreError
+from greentui.summary import detail_text
+from greentui.tui.dialogs.confirm import ConfirmDialog
+from greentui.tui.dialogs.prompt import PromptDialog
+from greentui.tui.history_view import COLUMNS, DATE_COLUMN, row_cells, visible_runs
+
+RELOAD_INTERVAL_S = 2.0
+
+
+class RunsLoaded(Message):
+    """A fresh read of the store."""
+
+    def __init__(self, runs: list[RunRecord]) -> None:
+        super().__init__()
+        self.runs = runs
+
+
+class HistoryScreen(Screen):
+    """The run table; reloads the store every two seconds while showing, so running runs update."""
+
+    BINDINGS = [
+        Binding("space", "toggle_select", "Select"),
+        Binding("a", "select_all", "All"),
+        Binding("c", "compare", "Compare"),
+        Binding("e", "export", "Export CSV"),
+        Binding("d", "delete", "Delete"),
+        Binding("n", "rename", "Rename"),
+        Binding("s", "sort", "Sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("escape", "leave_filter", "Table", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[RunRecord] = []
+        self.shown: list[RunRecord] = []
+        self.selected: set[str] = set()
+        self.sort_column = DATE_COLUMN
+        self.sort_reverse = False
+        self._loading = False
+
+    def compose(self) -> ComposeResult:
+        """Filter, table, detail pane."""
+        yield Header()
+        yield Input(placeholder="/ filter: text  status:completed  tech:lora", id="filter", compact=True)
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="detail-pane"):
+            yield Static("no run highlighted", id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Columns, first load, and the reload clock."""
+        table = self.query_one(DataTable)
+        for title, _key, width in COLUMNS:
+            table.add_column(title, width=width)
+        self.runs = self.app.store.all()
+        self.rebuild()
+        self.query_one(DataTable).focus()
+        self.set_interval(RELOAD_INTERVAL_S, self._tick)
+
+    def _tick(self) -> None:
+        if self.is_current and not self._loading:
+            self._loading = True
+            self._load()
+
+    @work(thread=True, group="history-load")
+    def _load(self) -> None:
+        try:
+            runs = self.app.store.all()
+        except StoreError:
+            runs = None  # keep showing what we have; a broken store is reported at start-up
+        self.post_message(RunsLoaded(runs if runs is not None else self.runs))
+
+    def on_runs_loaded(self, message: RunsLoaded) -> None:
+        """Redraw only when the store changed."""
+        self._loading = False
+        if message.runs != self.runs:
+            self.runs = message.runs
+            self.rebuild()
+
+    def on_screen_resume(self) -> None:
+        """Coming back from another screen: show changes at once."""
+        self.runs = self.app.store.all()
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Fill the table from `runs`, keeping the highlighted run where it is."""
+        table = self.query_one(DataTable)
+        current = self.highlighted()
+        query = self.query_one("#filter", Input).value
+        self.shown = visible_runs(self.runs, query, self.sort_column, self.sort_reverse)
+        ids = {r.id for r in self.runs}
+        self.selected &= ids
+        table.clear()
+        for record in self.shown:
+            table.add_row(*row_cells(record, record.id in self.selected), key=record.id)
+        arrow = "▼" if self.sort_reverse else "▲"
+        self.sub_title = (f"{len(self.shown)} of {len(self.runs)} runs · sorted by "
+                          f"{COLUMNS[self.sort_column][0]} {arrow} · {len(self.selected)} selected")
+        if current is not None and current.id in {r.id for r in self.shown}:
+            table.move_cursor(row=[r.id for r in self.shown].index(current.id), animate=False)
+        self.show_detail()
+
+    def highlighted(self) -> RunRecord | None:
+        """The run under the cursor."""
+        table = self.query_one(DataTable)
+        if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
+            return None
+        return self.shown[table.cursor_row]
+
+    def targets(self) -> list[RunRecord]:
+        """Selected runs in table order, else the highlighted one."""
+        chosen = [r for r in self.shown if r.id in self.selected]
+        current = self.highlighted()
+        return chosen or ([current] if current else [])
+
+    def show_detail(self) -> None:
+        """Detail pane for the highlighted run."""
+        record = self.highlighted()
+        self.query_one("#detail", Static).update(detail_text(record) if record else "no run highlighted")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Follow the cursor."""
+        self.show_detail()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter opens the live view."""
+        record = self.highlighted()
+        if record is None:
+            return
+        if not record.run_dir:
+            self.notify(f"run {record.id} has no run folder to show live", severity="warning")
+            return
+        self.app.open_live(record)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a header sorts by it (again: reverses)."""
+        if event.column_index == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        self.sort_column = event.column_index
+        self.rebuild()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Filter as the user types."""
+        self.rebuild()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter goes back to the table."""
+        self.query_one(DataTable).focus()
+
+    def action_filter(self) -> None:
+        """Focus the filter box."""
+        self.query_one("#filter", Input).focus()
+
+    def action_leave_filter(self) -> None:
+        """Escape: back to the table."""
+        self.query_one(DataTable).focus()
+
+    def action_sort(self) -> None:
+        """Sort by the next column."""
+        self.sort_column = (self.sort_column + 1) % len(COLUMNS)
+        self.rebuild()
+
+    def action_sort_reverse(self) -> None:
+        """Flip the sort order."""
+        self.sort_reverse = not self.sort_reverse
+        self.rebuild()
+
+    def action_toggle_select(self) -> None:
+        """Select or unselect the highlighted run, then move down."""
+        record = self.highlighted()
+        if record is None:
+            return
+        self.selected ^= {record.id}
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        self.rebuild()
+        table.move_cursor(row=min(row + 1, len(self.shown) - 1), animate=False)
+
+    def action_select_all(self) -> None:
+        """Select every shown run, or clear the selection when all are selected."""
+        shown = {r.id for r in self.shown}
+        self.selected = set() if shown <= self.selected else self.selected | shown
+        self.rebuild()
+
+    def action_compare(self) -> None:
+        """Compare the selected runs (two or more)."""
+        chosen = [r for r in self.shown if r.id in self.selected]
+        if len(chosen) < 2:
+            self.notify("select two or more runs with space, then press c", severity="warning")
+            return
+        from greentui.tui.screens.compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(chosen))
+
+    def action_export(self) -> None:
+        """Write the selected runs (else the highlighted one) to a CSV file; asks for the path."""
+        runs = self.targets()
+        if not runs:
+            self.notify("no runs to export", severity="warning")
+            return
+
+        def export(path: str | None) -> None:
+            if not path:
+                return
+            target = Path(path).expanduser()
+            try:
+                rows = write_csv(runs, target)
+            except OSError as err:
+                self.notify(f"cannot write {target}: {err.strerror}", title="export failed", severity="error")
+                return
+            self.notify(f"wrote {rows} row{'s' if rows != 1 else ''} to {target}", title="exported")
+
+        self.app.push_screen(PromptDialog(f"Export {len(runs)} run(s) to CSV file:", "greentui-runs.csv"), export)
+
+    def action_delete(self) -> None:
+        """Delete the selected runs (else the highlighted one) from the store, after asking."""
+        runs = self.targets()
+        running = [r.name for r in runs if r.status == "running"]
+        if running:
+            self.notify(f"stop {', '.join(running)} first: a running run cannot be deleted", severity="error")
+            return
+        if not runs:
+            return
+
+        def delete(yes: bool | None) -> None:
+            if yes:
+                removed = self.app.store.delete([r.id for r in runs])
+                self.notify(f"deleted {removed} run(s) from {self.app.store.path.name}")
+                self.runs = self.app.store.all()
+                self.rebuild()
+
+        names = ", ".join(r.name for r in runs[:3]) + (" …" if len(runs) > 3 else "")
+        self.app.push_screen(ConfirmDialog(f"Delete {len(runs)} run(s) from the store? ({names}) "
+                                           "Their run folders stay on disk.", "Delete"), delete)
+
+    def action_rename(self) -> None:
+        """Rename the highlighted run."""
+        record = self.highlighted()
+        if record is None:
+            return
+
+        def rename(name: str | None) -> None:
+            if name and name != record.name:
+                self.app.store.update(record.id, name=name)
+                self.runs = self.app.store.all()
+                self.rebuild()
+
+        self.app.push_screen(PromptDialog(f"New name for {record.id}:", record.name), rename)

@@ -1,0 +1,174 @@
+"""Live view of one run: power, loss and CO2 charts and a status strip, fed by the run's events file.
+
+A thread worker tails events.jsonl twice a second and posts what it read; the handler feeds the
+screen's LiveState and redraws only when something changed and the screen is showing, so charts
+redraw at most twice a second. Leaving this screen never stops the run.
+"""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from greentui.events import EVENTS_FILE, EventTail
+from greentui.record import RunRecord
+from greentui.tui.live_state import LiveState
+from greentui.tui.dialogs.confirm import ConfirmDialog
+from greentui.tui.widgets.charts import LineChart
+from greentui.tui.widgets.status_strip import StatusStrip
+
+REDRAW_INTERVAL_S = 0.5
+# How often (in ticks) to ask whether a worker that wrote no final status is still alive.
+LIVENESS_EVERY_TICKS = 10
+
+
+class EventsRead(Message):
+    """New events from the tail, and whether the worker process is gone without a final status."""
+
+    def __init__(self, events: list[dict], worker_gone: bool) -> None:
+        super().__init__()
+        self.events = events
+        self.worker_gone = worker_gone
+
+
+class StopFinished(Message):
+    """launcher.stop returned."""
+
+    def __init__(self, clean: bool) -> None:
+        super().__init__()
+        self.clean = clean
+
+
+class LiveScreen(Screen):
+    """Charts and figures of `record`, re-attached from its events file at any time."""
+
+    BINDINGS = [Binding("x", "stop", "Stop run"), Binding("escape", "back", "Back")]
+
+    def __init__(self, record: RunRecord) -> None:
+        super().__init__()
+        self.record = record
+        self.state = LiveState()
+        self._tail: EventTail | None = None
+        self._drawn_version = -1
+        self._ticks = 0
+        self._reading = False  # one tail read at a time: EventTail keeps a file offset
+
+    def compose(self) -> ComposeResult:
+        """Status strip over three charts."""
+        yield Header()
+        yield StatusStrip(id="strip")
+        with Grid(id="charts"):
+            yield LineChart(id="power-chart")
+            yield LineChart(id="loss-chart")
+            yield LineChart(id="co2-chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Start tailing; the first read brings the whole file (re-attaching to a run started earlier)."""
+        from greentui.launcher import run_dir_of
+
+        self.sub_title = f"{self.record.name}  ({self.record.id})"
+        self._tail = EventTail(run_dir_of(self.app.store, self.record) / EVENTS_FILE)
+        self._request_read()
+        self.set_interval(REDRAW_INTERVAL_S, self._tick)
+
+    def _tick(self) -> None:
+        self._ticks += 1
+        if self.state.status == "running":
+            self._request_read()
+
+    def _request_read(self) -> None:
+        if not self._reading:
+            self._reading = True
+            self._read_events()
+
+    @work(thread=True, group="tail")
+    def _read_events(self) -> None:
+        # File reads (and, now and then, a liveness check) stay off the event loop.
+        from greentui.launcher import pid_alive
+
+        from greentui.store import StoreError
+
+        events: list[dict] = []
+        gone = False
+        try:
+            events = self._tail.read_new() if self._tail else []
+            if self._ticks % LIVENESS_EVERY_TICKS == 0 and self.state.status == "running" and not events:
+                fresh = self.app.store.get(self.record.id)
+                gone = fresh is not None and fresh.status == "running" and fresh.pid is not None \
+                    and not pid_alive(fresh.pid)
+        except (OSError, StoreError):
+            pass  # an unreadable file now and then is retried on the next tick
+        self.post_message(EventsRead(events, gone))
+
+    def on_events_read(self, message: EventsRead) -> None:
+        """Take the events in; redraw if anything changed and the screen is showing."""
+        self._reading = False
+        self.state.feed(message.events)
+        if message.worker_gone:
+            self.state.status = "crashed"
+            self.state.reason = "the worker process is gone without a final status"
+            self.state.version += 1
+        self.redraw()
+
+    def redraw(self, force: bool = False) -> None:
+        """Draw the current snapshot (a hidden screen does not draw)."""
+        if not force and (not self.is_current or self.state.version == self._drawn_version):
+            return
+        self._drawn_version = self.state.version
+        snap = self.state.snapshot()
+        self.query_one(StatusStrip).show(snap)
+        if any(k.startswith("GPU") for k in snap.power):
+            power_title = "power W per GPU (NVML)"
+        else:
+            power_title = "power W, CPU+RAM (CodeCarbon)" if snap.power else "power W"
+        self.query_one("#power-chart", LineChart).show(power_title, snap.power, xlabel="seconds")
+        self.query_one("#loss-chart", LineChart).show(
+            "loss", {"train": snap.train_loss, "eval": snap.eval_loss}, xlabel="step")
+        energy = f"{snap.energy_kwh:.6f} kWh" if snap.energy_kwh is not None else "– kWh"
+        self.query_one("#co2-chart", LineChart).show(
+            f"cumulative CO2 g · energy {energy}", {"CO2 g": snap.emissions}, xlabel="seconds")
+
+    def on_screen_resume(self) -> None:
+        """Back on top (after a dialog or another screen): draw what arrived meanwhile."""
+        self.redraw(force=True)
+
+    def on_resize(self) -> None:
+        """Re-downsample to the new chart widths."""
+        self.call_after_refresh(self.redraw, True)
+
+    def action_stop(self) -> None:
+        """Ask, then stop the run (it ends as `stopped` and keeps its partial results)."""
+        if self.state.status != "running":
+            self.notify(f"the run is already {self.state.status}")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.notify("stopping the run… (the worker saves its partial results)")
+                self._stop()
+
+        self.app.push_screen(ConfirmDialog(f"Stop run '{self.record.name}'? Partial results are kept.",
+                                           "Stop"), answered)
+
+    @work(thread=True, exclusive=True, group="stop")
+    def _stop(self) -> None:
+        # stop() waits up to 30 s for the worker to save its summary.
+        from greentui.launcher import stop
+
+        fresh = self.app.store.get(self.record.id) or self.record
+        self.post_message(StopFinished(stop(self.app.store, fresh)))
+
+    def on_stop_finished(self, message: StopFinished) -> None:
+        """Report how the stop went; the final status arrives through the events."""
+        self._request_read()
+        self.notify("run stopped" if message.clean else "the worker was not running or had to be killed")
+
+    def action_back(self) -> None:
+        """Leave the live view; the run goes on."""
+        self.app.pop_screen()

@@ -1,0 +1,254 @@
+"""The home screen: every run-config key in groups, inline validation, presets, TOML save/load, Run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import DescendantFocus
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+
+from greentui.config import KEYS, ConfigError, RunConfig, load_toml, save_toml
+from greentui.presets import DEFAULT_PRESET, PRESETS
+from greentui.record import RunRecord
+from greentui.tui.dialogs.prompt import PromptDialog
+from greentui.tui.help_text import help_for
+from greentui.tui.settings import load_last_config, save_last_config
+from greentui.tui.widgets.config_field import ConfigField
+
+# (group title, [(key, shown only when this predicate of the form's raw values holds)])
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Model & data", ("model", "dataset", "text_column", "label_column", "train_samples", "eval_samples",
+                      "max_length")),
+    ("Techniques", ("mixed_precision", "gradient_checkpointing", "optimizer", "momentum", "lr_scheduler",
+                    "warmup_ratio", "label_smoothing", "dropout", "grad_accum_steps", "early_stopping_patience",
+                    "early_stopping_metric", "dynamic_padding", "group_by_length", "lora", "lora_r")),
+    ("Hyper-parameters", ("epochs", "batch_size", "learning_rate", "weight_decay", "seed", "evals_per_epoch")),
+    ("Carbon", ("country",)),
+)
+
+# A technique's parameter appears beside its switch only when the technique is on.
+SUB_FIELDS: dict[str, tuple[str, Any]] = {
+    "momentum": ("optimizer", lambda v: v == "sgd"),
+    "warmup_ratio": ("lr_scheduler", lambda v: v != "constant"),
+    "early_stopping_metric": ("early_stopping_patience", lambda v: str(v).strip() not in ("", "0")),
+    "lora_r": ("lora", bool),
+}
+
+
+class RunLaunched(Message):
+    """The worker process started; `record` is the run as stored."""
+
+    def __init__(self, record: RunRecord) -> None:
+        super().__init__()
+        self.record = record
+
+
+class LaunchFailed(Message):
+    """launch() refused the run; `reason` is its one-line message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+def field_error(key: str, raw: Any) -> str | None:
+    """Why `raw` is not allowed for `key` (the key's own check, against otherwise default values), or None."""
+    try:
+        RunConfig.from_mapping({key: raw})
+    except ConfigError as err:
+        return str(err).split(": ", 1)[-1]
+    return None
+
+
+class SetupScreen(Screen):
+    """Form for a new run; the last used config (or the tiny preset) fills it at start."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Run", priority=True),
+        Binding("ctrl+s", "save", "Save TOML", priority=True),
+        Binding("ctrl+o", "load", "Load TOML", priority=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Form on the left, help panel and Run on the right."""
+        yield Header()
+        with Horizontal(id="setup-body"):
+            with VerticalScroll(id="form"):
+                yield ConfigField("preset", choices=tuple(PRESETS), blank="(last used)")
+                yield ConfigField("name", "run name")
+                for title, keys in GROUPS:
+                    yield Label(title, classes="group-title")
+                    for key in keys:
+                        yield ConfigField(key, sub=key in SUB_FIELDS)
+            with Vertical(id="side"):
+                yield Static("", id="side-title")
+                yield Static(help_for(""), id="side-help")
+                yield Label("", id="form-status")
+                yield Button("Run ▶ (ctrl+r)", id="run-button", variant="success", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Fill the form with the last used config, else the offline default preset."""
+        last = load_last_config()
+        self.fill(last or PRESETS[DEFAULT_PRESET], preset="" if last else DEFAULT_PRESET)
+        self.query_one("#form-status", Label).update(
+            "filled from the last used config" if last else f"filled from preset '{DEFAULT_PRESET}'")
+        self.query_one("#input-model").focus()
+
+    def fields(self) -> dict[str, ConfigField]:
+        """Every form row by key."""
+        return {f.key: f for f in self.query(ConfigField)}
+
+    def fill(self, config: RunConfig, preset: str | None = None) -> None:
+        """Show `config` in the form (without re-triggering preset handling), then re-validate.
+
+        `preset` names the preset to show in its select ("" for none); None leaves the select alone.
+        """
+        fields = self.fields()
+        with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
+            for key, value in config.to_dict().items():
+                if key in fields:
+                    fields[key].set_value(value)
+            if preset is not None:  # "" shows no preset: the form holds the last used config
+                fields["preset"].set_value(preset or None)
+        self.validate_form()
+
+    def raw_values(self) -> dict[str, Any]:
+        """The config keys as the user typed them."""
+        return {key: f.raw_value for key, f in self.fields().items() if key in KEYS}
+
+    def validate_form(self) -> dict[str, str]:
+        """Show each field's reason, show or hide technique parameters; returns key -> reason."""
+        fields = self.fields()
+        raw = self.raw_values()
+        errors = {}
+        for key, value in raw.items():
+            reason = field_error(key, value)
+            fields[key].show_error(reason)
+            if reason:
+                errors[key] = reason
+        for key, (parent, shown) in SUB_FIELDS.items():
+            fields[key].display = bool(shown(raw[parent])) or key in errors
+        self.query_one("#run-button", Button).disabled = bool(errors)
+        status = self.query_one("#form-status", Label)
+        status.update(f"{len(errors)} invalid: {', '.join(errors)}" if errors else "ready to run")
+        status.set_class(bool(errors), "error")
+        return errors
+
+    def config(self) -> RunConfig:
+        """The form as a validated config; raises ConfigError naming the first bad key."""
+        return RunConfig.from_mapping(self.raw_values())
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Validate as the user types."""
+        self.validate_form()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        """A technique switched on or off."""
+        self.validate_form()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """A preset fills the whole form; any other choice just re-validates."""
+        if event.select.id == "input-preset" and isinstance(event.value, str):
+            self.fill(PRESETS[event.value])
+            self.query_one("#form-status", Label).update(f"filled from preset '{event.value}'")
+        else:
+            self.validate_form()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Explain the focused field in the side panel."""
+        # The focus may have moved on since this event was queued: explain what has it now.
+        widget = self.focused or event.widget
+        row = next((n for n in widget.ancestors_with_self if isinstance(n, ConfigField)), None)
+        if row is not None:
+            self.query_one("#side-title", Static).update(row.label_text)
+            self.query_one("#side-help", Static).update(help_for(row.key))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """The Run button."""
+        if event.button.id == "run-button":
+            self.action_run()
+
+    def action_run(self) -> None:
+        """Start the run unless a field is invalid."""
+        errors = self.validate_form()
+        if errors:
+            key, reason = next(iter(errors.items()))
+            self.notify(f"Run refused: {key}: {reason}", title="invalid field", severity="error")
+            return
+        name = str(self.fields()["name"].raw_value).strip() or None
+        self.query_one("#form-status", Label).update("starting…")
+        self.query_one("#run-button", Button).disabled = True
+        self._launch(self.config(), name)
+
+    @work(thread=True, exclusive=True, group="launch")
+    def _launch(self, config: RunConfig, name: str | None) -> None:
+        # launch() checks the model and dataset, which may ask the hub: never on the event loop.
+        from greentui.launcher import launch
+        from greentui.preflight import PreflightError
+        from greentui.store import StoreError
+
+        try:
+            record = launch(config, self.app.store, name)
+        except (ConfigError, PreflightError, StoreError, OSError) as err:
+            self.post_message(LaunchFailed(str(err)))
+            return
+        problem = save_last_config(config)
+        if problem:
+            self.post_message(LaunchFailed(problem))
+        self.post_message(RunLaunched(record))
+
+    def on_launch_failed(self, message: LaunchFailed) -> None:
+        """Say why, beside the Run button and in a notification."""
+        self.validate_form()
+        self.query_one("#form-status", Label).update(message.reason)
+        self.notify(message.reason, title="run not started", severity="error", timeout=10)
+
+    def on_run_launched(self, message: RunLaunched) -> None:
+        """Open the live view of the new run."""
+        self.validate_form()
+        self.app.open_live(message.record)
+
+    def action_save(self) -> None:
+        """Save the form as a TOML file (asks for the path)."""
+        try:
+            config = self.config()
+        except ConfigError as err:
+            self.notify(f"not saved: {err}", severity="error")
+            return
+
+        def save(path: str | None) -> None:
+            if not path:
+                return
+            target = Path(path).expanduser()
+            try:
+                save_toml(config, target)
+            except OSError as err:
+                self.notify(f"cannot write {target}: {err.strerror}", severity="error")
+                return
+            self.notify(f"config saved to {target}")
+
+        self.app.push_screen(PromptDialog("Save the config as TOML to:", "greentui-config.toml"), save)
+
+    def action_load(self) -> None:
+        """Fill the form from a TOML file (asks for the path)."""
+        def load(path: str | None) -> None:
+            if not path:
+                return
+            target = Path(path).expanduser()
+            try:
+                config = load_toml(target)
+            except ConfigError as err:
+                self.notify(str(err), title="not loaded", severity="error", timeout=10)
+                return
+            self.fill(config)
+            self.query_one("#form-status", Label).update(f"loaded {target}")
+
+        self.app.push_screen(PromptDialog("Load a TOML config from:", "greentui-config.toml"), load)

@@ -1,0 +1,109 @@
+"""The command line end to end: a real tiny run in a real worker under the real CodeCarbon tracker."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from greentui.events import EVENTS_FILE, read_all
+from greentui.store import RunStore
+from tests.conftest import greentui
+
+
+def run_id_from(stdout: str) -> str:
+    first = stdout.splitlines()[0]
+    assert first.startswith("run "), stdout
+    return first.split()[1]
+
+
+def test_tiny_preset_completes_and_exports(store_path: Path) -> None:
+    result = greentui("run", "--preset", "tiny", "--name", "e2e baseline", store=store_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run_id = run_id_from(result.stdout)
+    assert f"{run_id} completed" in result.stdout
+
+    record = RunStore(store_path).get(run_id)
+    assert record is not None and record.status == "completed"
+    metrics = record.metrics
+    assert metrics["accuracy"] >= 0.85
+    assert metrics["energy_kwh"] > 0 and metrics["emissions_kg"] > 0
+    assert metrics["joules_per_sample"] > 0 and metrics["samples_per_s"] > 0
+    assert record.measurement["method"] == "codecarbon-offline"
+    assert "world average" in record.measurement["carbon_intensity_source"]
+    assert record.hardware["cpu_count"] >= 1 and record.versions["torch"]
+    assert 0 < len(record.curves["train_loss"]) <= 300
+
+    # The last cumulative energy event is CodeCarbon's final figure.
+    events = read_all(store_path.parent / record.run_dir / EVENTS_FILE)
+    last_energy = [e for e in events if e["type"] == "energy"][-1]
+    assert last_energy["emissions_kg"] == pytest.approx(metrics["emissions_kg"])
+    assert {"status", "step", "eval", "power", "energy", "summary"} <= {e["type"] for e in events}
+
+    listed = greentui("ls", "--json", store=store_path)
+    assert [r["id"] for r in json.loads(listed.stdout)] == [run_id]
+
+    csv_path = store_path.parent / "runs.csv"
+    exported = greentui("export", "--all", "-o", str(csv_path), store=store_path)
+    assert exported.returncode == 0 and "wrote 1 run" in exported.stdout
+    frame = pd.read_csv(csv_path)
+    assert len(frame) == 1 and frame.loc[0, "metrics.accuracy"] == pytest.approx(metrics["accuracy"])
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--set", "optimizer=rmsprop"], "'optimizer'"),
+        (["--set", "epochs=-2"], "'epochs'"),
+        (["--set", "bogus=1"], "'bogus'"),
+        (["--preset", "giant"], "'preset'"),
+        (["--set", "model=bundled:nothing"], "'model'"),
+        (["--set", "dataset=/no/such/folder/or-hub-id"], "'dataset'"),
+        (["--config", "missing.toml"], "missing.toml"),
+    ],
+)
+def test_bad_input_names_the_key_and_changes_nothing(store_path: Path, args: list[str], named: str) -> None:
+    store_path.write_text('{"runs": {}}')
+    before = store_path.read_bytes()
+    result = greentui("run", *args, store=store_path)
+    assert result.returncode != 0
+    assert named in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert store_path.read_bytes() == before
+    assert not (store_path.parent / "runs").exists()
+
+
+def test_reference_preset_fails_at_once_without_the_hub(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HOME", str(store_path.parent / "empty-hf-home"))  # nothing cached
+    started = time.monotonic()
+    result = greentui("run", "--preset", "distilbert-imdb", store=store_path)
+    assert result.returncode != 0
+    assert "distilbert-base-uncased" in result.stderr and "--preset tiny" in result.stderr
+    assert time.monotonic() - started < 30
+    assert not store_path.exists()
+
+
+def test_corrupt_store_is_refused_untouched(store_path: Path) -> None:
+    store_path.write_text("{not json")
+    result = greentui("ls", store=store_path)
+    assert result.returncode == 2 and str(store_path.name) in result.stderr
+    assert store_path.read_text() == "{not json"
+
+
+def test_stop_keeps_partial_results(store_path: Path) -> None:
+    result = greentui("run", "--detach", "--set", "epochs=20", store=store_path)
+    assert result.returncode == 0, result.stderr
+    run_id = run_id_from(result.stdout)
+    events_path = store_path.parent / "runs" / run_id / EVENTS_FILE
+    deadline = time.monotonic() + 120
+    while not any(e["type"] == "step" for e in read_all(events_path)):
+        assert time.monotonic() < deadline, "no training step within 120 s"
+        time.sleep(0.5)
+    stopped = greentui("stop", run_id, store=store_path)
+    assert stopped.returncode == 0, stopped.stderr
+    record = RunStore(store_path).get(run_id)
+    assert record is not None and record.status == "stopped"
+    assert record.metrics["energy_kwh"] > 0 and 0 < record.metrics["steps"] < record.metrics["total_steps"]
+    assert record.curves["train_loss"]

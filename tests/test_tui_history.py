@@ -1,0 +1,179 @@
+"""Pilot tests of the history screen: sort, filter, multi-select, CSV export, delete, rename, compare."""
+
+from __future__ import annotations
+
+import pandas as pd
+from textual.widgets import DataTable, Input
+
+from greentui.tui.app import create_app
+from greentui.tui.dialogs.confirm import ConfirmDialog
+from greentui.tui.dialogs.prompt import PromptDialog
+from greentui.tui.history_view import COLUMNS
+from greentui.tui.screens.compare import CompareScreen
+from greentui.tui.screens.history import HistoryScreen
+from greentui.tui.screens.live import LiveScreen
+from tests.test_tui_support import SIZE, isolated_env, make_store  # noqa: F401 - autouse fixture
+
+
+def names(screen: HistoryScreen) -> list[str]:
+    """Names in table order, read from the table itself."""
+    table = screen.query_one(DataTable)
+    return [str(table.get_row_at(i)[0])[2:] for i in range(table.row_count)]
+
+
+async def open_history(pilot) -> HistoryScreen:
+    await pilot.press("f3")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, HistoryScreen)
+    return pilot.app.screen
+
+
+async def answer_prompt(pilot, text: str) -> None:
+    assert isinstance(pilot.app.screen, PromptDialog)
+    pilot.app.screen.query_one(Input).value = text
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_table_lists_runs_oldest_first_with_figures(tmp_path):
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        assert names(screen) == ["baseline", "bf16 cosine", "lora r8", "sgd ckpt", "half data"]
+        row = screen.query_one(DataTable).get_row_at(1)
+        assert list(row) == ["  bf16 cosine", "completed", "11-21 10:05", "bf16 cosine n2000", "0.851", "36 s",
+                             "0.000398", "0.189", "0.72"]
+        assert "name: baseline" in str(screen.query_one("#detail").render())
+
+
+async def test_sort_by_any_column_and_reverse(tmp_path):
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await pilot.press("s", "s")  # date -> techniques -> accuracy
+        assert COLUMNS[screen.sort_column][0] == "acc"
+        assert names(screen) == ["sgd ckpt", "lora r8", "half data", "baseline", "bf16 cosine"]
+        await pilot.press("S")
+        assert names(screen)[0] == "bf16 cosine"
+        await pilot.press("s", "s", "s")  # -> time -> kWh -> CO2 g
+        await pilot.press("s")
+        assert COLUMNS[screen.sort_column][0] == "J/sample"
+
+
+async def test_filter_by_text_status_and_technique(tmp_path):
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await pilot.press("slash", *"status:stopped")
+        await pilot.pause()
+        assert names(screen) == ["sgd ckpt"]
+        screen.query_one("#filter", Input).value = "tech:lora"
+        await pilot.pause()
+        assert names(screen) == ["lora r8"]
+        screen.query_one("#filter", Input).value = "half"
+        await pilot.pause()
+        assert names(screen) == ["half data"]
+        screen.query_one("#filter", Input).value = "status:completed tech:n2000"
+        await pilot.pause()
+        assert names(screen) == ["baseline", "bf16 cosine", "lora r8"]
+
+
+async def test_multi_select_and_export_writes_the_file(tmp_path):
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    target = tmp_path / "out" / "two.csv"
+    target.parent.mkdir()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await pilot.press("space", "down", "space")  # baseline, skip bf16 cosine, lora r8
+        assert {r.name for r in screen.shown if r.id in screen.selected} == {"baseline", "lora r8"}
+        assert str(screen.query_one(DataTable).get_row_at(0)[0]) == "● baseline"
+        await pilot.press("e")
+        await pilot.pause()
+        await answer_prompt(pilot, str(target))
+        frame = pd.read_csv(target)
+        assert list(frame["name"]) == ["baseline", "lora r8"]
+        assert frame["metrics.energy_kwh"].tolist() == [0.000512, 0.000301]
+        assert any(f"wrote 2 rows to {target}" in n.message for n in app._notifications)
+
+
+async def test_export_to_unwritable_path_names_it(tmp_path):
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await answer_prompt(pilot, str(tmp_path / "missing-dir" / "x.csv"))
+        assert any("cannot write" in n.message and "missing-dir" in n.message for n in app._notifications)
+
+
+async def test_delete_asks_first(tmp_path):
+    store = make_store(tmp_path)
+    app = create_app(store.path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert len(store.all()) == 5
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert [r.name for r in store.all()] == ["bf16 cosine", "lora r8", "sgd ckpt", "half data"]
+        assert names(screen)[0] == "bf16 cosine"
+        assert (store.runs_root / "20261121-100100-a000").is_dir()  # the run folder is kept
+
+
+async def test_rename(tmp_path):
+    store = make_store(tmp_path)
+    app = create_app(store.path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await pilot.press("down", "n")
+        await pilot.pause()
+        await answer_prompt(pilot, "bf16 + cosine, 2 epochs")
+        assert store.get("20261121-100500-a001").name == "bf16 + cosine, 2 epochs"
+        assert names(screen)[1] == "bf16 + cosine, 2 epochs"
+
+
+async def test_compare_needs_two_runs_then_opens(tmp_path):
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        await pilot.press("space", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+        assert any("two or more" in n.message for n in app._notifications)
+        await pilot.press("space", "c")
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+        assert [r.name for r in app.screen.runs] == ["baseline", "bf16 cosine"]
+
+
+async def test_enter_opens_the_live_view(tmp_path):
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LiveScreen)
+        assert app.screen.record.name == "baseline"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)
+
+
+async def test_question_mark_opens_help_from_the_table(tmp_path):
+    from greentui.tui.dialogs.help import HelpDialog
+
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HistoryScreen)

@@ -1,0 +1,99 @@
+"""Shared helpers for the TUI tests: a store of realistic, fixed runs, and an isolated environment.
+
+Imported by the test_tui_* modules; it holds no tests itself. Everything here is fixed
+(timestamps, metrics, events) so SVG snapshots are identical from run to run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from greentui.config import RunConfig
+from greentui.metrics import curves_from_events
+from greentui.record import RunRecord
+from greentui.store import RunStore
+
+T0 = 1795317000.0  # fixed epoch seconds for fixture events
+SIZE = (100, 30)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """Keep the last-used config and any stray files in the test's own temporary folder."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("GREENTUI_STORE", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def fixture_events(steps: int = 40, seconds: int = 60, status: str = "completed") -> list[dict]:
+    """A plausible CPU-only run's events: power each second, energy every 2 s, loss each step, two evals."""
+    events: list[dict] = [{"type": "status", "t": T0, "status": "running"},
+                          {"type": "info", "t": T0 + 5, "message": "setup done", "total_steps": steps},
+                          {"type": "info", "t": T0 + 5.2, "message": "training started", "total_steps": steps}]
+    energy = 0.0
+    for s in range(1, seconds + 1):
+        cpu = 6.5 + 1.5 * math.sin(s / 7)
+        events.append({"type": "power", "t": T0 + s, "cpu_w": round(cpu, 3), "ram_w": 20.0})
+        energy += (cpu + 20.0) / 3.6e6
+        if s % 2 == 0:
+            events.append({"type": "energy", "t": T0 + s, "energy_kwh": energy, "cpu_energy_kwh": energy * 0.25,
+                           "gpu_energy_kwh": 0.0, "ram_energy_kwh": energy * 0.75, "emissions_kg": energy * 0.475})
+    for step in range(1, steps + 1):
+        t = T0 + 5.2 + step * (seconds - 10) / steps
+        loss = 0.69 * math.exp(-step / 25) + 0.25 + 0.02 * math.sin(step)
+        events.append({"type": "step", "t": t, "step": step, "total_steps": steps, "epoch": step / (steps / 2),
+                       "loss": round(loss, 4), "lr": 0.001, "samples": step * 32})
+        if step in (steps // 2, steps):
+            events.append({"type": "eval", "t": t + 0.1, "step": step, "epoch": step / (steps / 2),
+                           "accuracy": 0.78 if step < steps else 0.842, "f1": 0.8, "eval_loss": 0.52 - step / 400})
+    if status != "running":
+        events.append({"type": "status", "t": T0 + seconds + 1, "status": status, "reason": None})
+    return sorted(events, key=lambda e: e["t"])
+
+
+# name, config changes, status, accuracy, duration s, energy kWh, created minute
+FIXTURE_RUNS = (
+    ("baseline", {"train_samples": 2000}, "completed", 0.842, 48.2, 0.000512, 1),
+    ("bf16 cosine", {"train_samples": 2000, "mixed_precision": "bf16", "lr_scheduler": "cosine"},
+     "completed", 0.851, 36.0, 0.000398, 5),
+    ("lora r8", {"train_samples": 2000, "lora": True, "lora_r": 8}, "completed", 0.803, 30.4, 0.000301, 9),
+    ("sgd ckpt", {"train_samples": 2000, "optimizer": "sgd", "momentum": 0.8, "gradient_checkpointing": True},
+     "stopped", 0.611, 22.5, 0.000260, 14),
+    ("half data", {"train_samples": 1000}, "completed", 0.822, 25.1, 0.000270, 20),
+)
+
+
+def fixture_record(index: int, store: RunStore) -> RunRecord:
+    """The index-th fixture run, with a run folder holding its events."""
+    name, changes, status, accuracy, duration, energy, minute = FIXTURE_RUNS[index]
+    run_id = f"20261121-10{minute:02d}00-a{index:03d}"
+    run_dir = store.runs_root / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    events = fixture_events(steps=30 + 10 * index, status=status)
+    (run_dir / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    samples = 2000 if index != 4 else 1000
+    metrics = {"accuracy": accuracy, "f1": accuracy - 0.01, "eval_loss": 0.62 - accuracy / 3,
+               "train_loss": 0.4 + index / 50, "duration_s": duration, "samples_per_s": samples / duration,
+               "samples_trained": samples, "energy_kwh": energy, "emissions_kg": energy * 0.475,
+               "joules_per_sample": energy * 3.6e6 / samples, "ear_kwh": energy / accuracy}
+    return RunRecord(
+        id=run_id, name=name, status=status,
+        created_at=f"2026-11-21T10:{minute:02d}:00+00:00", started_at=f"2026-11-21T10:{minute:02d}:01+00:00",
+        finished_at=f"2026-11-21T10:{minute + 1:02d}:00+00:00",
+        config=RunConfig().with_values(**changes).to_dict(), hardware={"cpu_model": "Test CPU", "cpu_count": 2},
+        measurement={"method": "codecarbon-offline", "carbon_intensity_g_per_kwh": 475.0,
+                     "carbon_intensity_source": "world average (assumed: no country set)"},
+        metrics=metrics, curves=curves_from_events(events), run_dir=f"runs/{run_id}",
+    )
+
+
+def make_store(tmp_path: Path, count: int = len(FIXTURE_RUNS)) -> RunStore:
+    """A store in tmp_path holding the first `count` fixture runs."""
+    store = RunStore(tmp_path / "runs.json")
+    for index in range(count):
+        store.insert(fixture_record(index, store))
+    return store

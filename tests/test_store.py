@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import stat
 from pathlib import Path
@@ -59,21 +58,3 @@ def test_corrupt_store_is_refused_and_left_unchanged(store_path: Path) -> None:
     with pytest.raises(StoreError, match="not valid JSON"):
         store.insert(make_record())
     assert store_path.read_bytes() == before
-
-
-def _insert_many(path: str, count: int) -> None:
-    store = RunStore(Path(path))
-    for i in range(count):
-        store.insert(make_record(name=f"{os.getpid()}-{i}"))
-
-
-def test_two_processes_writing_lose_nothing(store_path: Path) -> None:
-    workers = [multiprocessing.get_context("spawn").Process(target=_insert_many, args=(str(store_path), 40))
-               for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    runs = RunStore(store_path).all()
-    assert len(runs) == 80
-    assert len({r.id for r in runs}) == 80

@@ -32,6 +32,9 @@ class EventCallback(TrainerCallback):
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.events.emit("info", message="training started", total_steps=state.max_steps)
 
+    def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.last_step = state.global_step
+
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.last_step = state.global_step
         if self.stop_requested.is_set() and self.stopped_at is None:
@@ -46,7 +49,7 @@ class EventCallback(TrainerCallback):
         if "loss" not in logs:
             return
         loss = float(logs["loss"])
-        if not math.isfinite(loss):
+        if not math.isfinite(loss):  # normally caught earlier, per batch, by watch_loss
             raise Diverged(state.global_step, loss)
         self.events.emit(
             "step",
@@ -68,3 +71,26 @@ class EventCallback(TrainerCallback):
             f1=metrics.get("eval_f1"),
             eval_loss=metrics.get("eval_loss"),
         )
+
+
+def watch_loss(model: Any, callback: EventCallback, nan_at_step: int | None = None) -> None:
+    """Raise Diverged as soon as one batch's raw training loss is NaN or infinite.
+
+    The Trainer only logs losses averaged over several steps, where a single bad step
+    would surface late; a forward hook sees every batch. `nan_at_step` injects a NaN loss
+    at that optimizer step (fault-injection tests, via GREENTUI_FAULT_NAN_STEP).
+    """
+    import torch
+
+    def check(module: Any, _inputs: Any, output: Any) -> Any:
+        loss = getattr(output, "loss", None)
+        if not module.training or loss is None:
+            return None
+        step = callback.last_step + 1  # the optimizer step this batch belongs to
+        if nan_at_step is not None and step == nan_at_step:
+            output.loss = loss * float("nan")
+        if not bool(torch.isfinite(output.loss)):
+            raise Diverged(step, float(output.loss))
+        return output
+
+    model.register_forward_hook(check)

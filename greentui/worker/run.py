@@ -24,6 +24,7 @@ LAUNCH_FILE = "launch.json"
 
 def execute(run_dir: Path) -> int:
     """Train, measure and store the run described by RUN_DIR/launch.json; exit code 0 when completed."""
+    os.umask(0o077)  # everything the run writes (CodeCarbon's CSV, checkpoints) stays private
     launch = json.loads((run_dir / LAUNCH_FILE).read_text(encoding="utf-8"))
     run_id: str = launch["run_id"]
     config = RunConfig.from_mapping(launch["config"])
@@ -46,6 +47,8 @@ def execute(run_dir: Path) -> int:
         status, metrics = _train(config, run_dir, events, stop_requested)
     except BaseException as err:  # noqa: BLE001 - every failure must end in a stored record
         status, error = _classify_failure(err)
+        if hasattr(err, "step"):
+            metrics["diverged_at_step"] = err.step
         events.emit("error", message=error, traceback=traceback.format_exc()[-4000:])
     finally:
         heartbeat.set()
@@ -62,12 +65,14 @@ def execute(run_dir: Path) -> int:
 
 
 def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested: threading.Event) -> tuple[str, dict[str, Any]]:
-    from greentui.worker.callbacks import EventCallback
+    from greentui.worker.callbacks import EventCallback, watch_loss
     from greentui.worker.training import build_plan
 
     samples_per_step = config.batch_size * config.grad_accum_steps
     callback = EventCallback(events, stop_requested, samples_per_step)
     plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback])
+    fault = os.environ.get("GREENTUI_FAULT_NAN_STEP")
+    watch_loss(plan.trainer.model, callback, nan_at_step=int(fault) if fault else None)
     events.emit(
         "info",
         message="setup done",

@@ -65,8 +65,15 @@ def test_stop_leaves_no_process_of_the_group(store_path: Path) -> None:
     assert greentui("stop", run_id, store=store_path).returncode == 0
     record = RunStore(store_path).get(run_id)
     assert record.status == "stopped" and record.metrics["energy_kwh"] > 0
-    with pytest.raises(ProcessLookupError):
+    wait_for(lambda: not group_alive(pgid), timeout=10, what="the process group to be gone (pgrep -g)")
+
+
+def group_alive(pgid: int) -> bool:
+    try:
         os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_nan_loss_ends_the_run_as_diverged_at_that_step(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -33,9 +33,9 @@ class RunConfig:
     label_column: str = "label"
     train_samples: int = 0
     eval_samples: int = 0
-    max_length: int = 128
-    epochs: float = 3.0
-    batch_size: int = 32
+    max_length: int = 256
+    epochs: float = 4.0
+    batch_size: int = 16
     learning_rate: float = 1e-3
     weight_decay: float = 0.01
     seed: int = 42
@@ -44,15 +44,15 @@ class RunConfig:
     optimizer: str = "adamw"
     momentum: float = 0.9
     lr_scheduler: str = "linear"
-    warmup_ratio: float = 0.1
+    warmup_ratio: float = 0.06
     label_smoothing: float = 0.0
-    dropout: float = 0.1
+    dropout: float = 0.0
     grad_accum_steps: int = 1
     early_stopping_patience: int = 0
     early_stopping_metric: str = "eval_loss"
     evals_per_epoch: int = 1
     dynamic_padding: bool = True
-    group_by_length: bool = False
+    group_by_length: bool = True
     lora: bool = False
     lora_r: int = 8
     country: str = ""
@@ -97,7 +97,10 @@ class RunConfig:
         return "\n".join(lines) + "\n"
 
     def techniques(self) -> list[str]:
-        """Short tags for the techniques this config turns on, for tables and CSV."""
+        """Short tags for where this config departs from the tiny defaults, for tables and CSV.
+
+        Length grouping is on by default, so it is tagged when turned off.
+        """
         tags = []
         if self.mixed_precision != "no":
             tags.append(self.mixed_precision)
@@ -109,6 +112,8 @@ class RunConfig:
             tags.append(self.lr_scheduler)
         if self.label_smoothing > 0:
             tags.append(f"ls{self.label_smoothing:g}")
+        if self.dropout > 0:
+            tags.append(f"drop{self.dropout:g}")
         if self.grad_accum_steps > 1:
             tags.append(f"accum{self.grad_accum_steps}")
         if self.early_stopping_patience > 0:
@@ -117,8 +122,8 @@ class RunConfig:
             tags.append(f"n{self.train_samples}")
         if not self.dynamic_padding:
             tags.append("pad-max")
-        if self.group_by_length:
-            tags.append("group-len")
+        if not self.group_by_length:
+            tags.append("no-group")
         if self.lora:
             tags.append(f"lora{self.lora_r}")
         return tags

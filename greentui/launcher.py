@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -50,7 +51,11 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None) -> RunRe
         config=config.to_dict(),
         run_dir=os.path.relpath(run_dir, store.path.parent),
     )
-    store.insert(record)
+    try:
+        store.insert(record)
+    except BaseException:
+        shutil.rmtree(run_dir, ignore_errors=True)  # a run the store never saw leaves no folder
+        raise
     env = {**os.environ, **offline_environment(online), "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
     log_fd = os.open(run_dir / WORKER_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:

@@ -6,7 +6,8 @@ from greentui.config import RunConfig
 
 PRESETS: dict[str, RunConfig] = {
     # Offline default: the bundled tiny model and synthetic data, a full run in
-    # well under two minutes on two CPU cores.
+    # about a minute on two CPU cores (0.88 accuracy). No dropout: on this model it
+    # doubles the CPU step time for a point of accuracy at most.
     "tiny": RunConfig(),
     # The reference setup: the Hugging Face fine-tuning recipe for DistilBERT on IMDB.
     "distilbert-imdb": RunConfig(
@@ -18,7 +19,9 @@ PRESETS: dict[str, RunConfig] = {
         learning_rate=2e-5,
         weight_decay=0.01,
         warmup_ratio=0.0,
+        dropout=0.1,
         dynamic_padding=True,
+        group_by_length=False,
     ),
 }
 

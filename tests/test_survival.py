@@ -140,6 +140,7 @@ def test_files_are_private_whatever_the_umask(store_path: Path) -> None:
     run_dir = store_path.parent / "runs" / RunStore(store_path).all()[0].id
     mode = lambda p: stat.S_IMODE(p.stat().st_mode)  # noqa: E731
     assert mode(store_path) == 0o600 and mode(csv_path) == 0o600
+    assert mode(store_path.with_name("runs.json.lock")) == 0o600
     assert mode(store_path.parent / "runs") == 0o700 and mode(run_dir) == 0o700
     files = [p for p in run_dir.rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {"events.jsonl", "launch.json", "worker.log", "emissions.csv"}

@@ -122,7 +122,7 @@ def test_dynamic_padding_versus_max_length(tmp_path: Path) -> None:
 def test_group_by_length_uses_the_length_grouped_sampler(tmp_path: Path) -> None:
     from transformers.trainer_pt_utils import LengthGroupedSampler
 
-    assert not isinstance(plan_for(tmp_path).trainer._get_train_sampler(), LengthGroupedSampler)
+    assert not isinstance(plan_for(tmp_path, group_by_length=False).trainer._get_train_sampler(), LengthGroupedSampler)
     assert isinstance(plan_for(tmp_path, group_by_length=True).trainer._get_train_sampler(), LengthGroupedSampler)
 
 

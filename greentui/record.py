@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import secrets
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -48,10 +49,15 @@ class RunRecord:
     versions: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_doc(cls, doc: Mapping[str, Any]) -> RunRecord:
-        """Build from a stored document; unknown keys (from newer versions) are ignored."""
-        known = {f.name for f in fields(cls)}
-        values = {k: copy.deepcopy(v) for k, v in doc.items() if k in known}
+    def from_doc(cls, doc: Mapping[str, Any], copy: bool = True) -> RunRecord:
+        """Build from a stored document; unknown keys (from newer versions) are ignored.
+
+        `copy=False` hands the document's nested values to the record as they are: only for
+        a document nobody else holds (one just parsed from the file), where a deep copy of
+        thousands of records would only cost time.
+        """
+        known = _FIELD_NAMES
+        values = {k: (_deepcopy(v) if copy else v) for k, v in doc.items() if k in known}
         values.setdefault("name", values.get("id", ""))
         values.setdefault("status", "failed")
         values.setdefault("created_at", "")
@@ -59,7 +65,7 @@ class RunRecord:
 
     def to_doc(self) -> dict[str, Any]:
         """A plain JSON-ready dict for the store."""
-        return {f.name: copy.deepcopy(getattr(self, f.name)) for f in fields(self)}
+        return {name: _deepcopy(getattr(self, name)) for name in _FIELD_NAMES}
 
     @property
     def finished(self) -> bool:
@@ -73,9 +79,31 @@ class RunRecord:
 
     def techniques(self) -> list[str]:
         """Short technique tags of this run's config (unknown or old keys are tolerated)."""
+        return list(self._techniques)
+
+    @cached_property
+    def _techniques(self) -> tuple[str, ...]:
+        # Cached: the history table filters, sorts and draws by these for every run on every
+        # rebuild, and validating a config is far dearer than the lookup. The record is frozen,
+        # so the tags cannot go stale.
         from greentui.config import KEYS, RunConfig
 
         try:
-            return RunConfig.from_mapping({k: v for k, v in self.config.items() if k in KEYS}).techniques()
+            return tuple(RunConfig.from_mapping({k: v for k, v in self.config.items() if k in KEYS}).techniques())
         except ValueError:
-            return []
+            return ()
+
+
+_FIELD_NAMES = tuple(f.name for f in fields(RunRecord))
+
+
+def _deepcopy(value: Any) -> Any:
+    # Stored values are JSON data (dicts, lists, scalars): copying them by hand is several
+    # times faster than copy.deepcopy, which matters across thousands of records.
+    if isinstance(value, dict):
+        return {k: _deepcopy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_deepcopy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_deepcopy(v) for v in value)
+    return copy.deepcopy(value) if not isinstance(value, (str, int, float, bool, type(None))) else value

@@ -70,8 +70,11 @@ class AtomicJSONStorage(Storage):
         except OSError as err:
             raise StoreError(f"cannot write run store {self.path}: {err.strerror}") from None
         try:
+            # json.dumps, not json.dump: dump streams through the pure-Python encoder, many
+            # times slower than the C encoder dumps uses for a whole document at once.
+            text = json.dumps(data, separators=(",", ":"))
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, separators=(",", ":"))
+                handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
@@ -169,8 +172,21 @@ class RunStore:
         prefixed = [r for r in runs if r.id.startswith(run_id)]
         return prefixed[0] if len(prefixed) == 1 else None
 
+    def stamp(self) -> tuple[int, int, int] | None:
+        """(inode, size, mtime in ns) of the file, None when missing: equal stamps mean nothing was written.
+
+        Every write replaces the file by rename, so a new inode marks it even within one mtime tick.
+        """
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return info.st_ino, info.st_size, info.st_mtime_ns
+
     def all(self) -> list[RunRecord]:
         """Every run, oldest first."""
         with self._table(write=False) as table:
             docs = table.all()
-        return sorted((RunRecord.from_doc(d) for d in docs), key=lambda r: r.created_at)
+        # The documents were parsed from the file just now and nothing else holds them,
+        # so the records may own them without the deep copy from_doc makes by default.
+        return sorted((RunRecord.from_doc(d, copy=False) for d in docs), key=lambda r: r.created_at)

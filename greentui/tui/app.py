@@ -9,13 +9,21 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from greentui.record import RunRecord
 from greentui.store import RunStore, StoreError
-from greentui.tui.dialogs.help import HelpDialog
-from greentui.tui.screens.history import HistoryScreen
-from greentui.tui.screens.live import LiveScreen
 from greentui.tui.screens.setup import SetupScreen
+
+# Only the setup screen is imported up front: the others pull in plotext (live, compare),
+# markdown-it (help) and the data table (history), which would delay the first frame by
+# a large part of a second; they are imported the first time they are opened.
+
+
+def _history_screen() -> Screen:
+    from greentui.tui.screens.history import HistoryScreen
+
+    return HistoryScreen()
 
 
 class GreenTuiApp(App[int]):
@@ -23,7 +31,7 @@ class GreenTuiApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "greentui"
-    MODES = {"setup": SetupScreen, "history": HistoryScreen}
+    MODES = {"setup": SetupScreen, "history": _history_screen}
     DEFAULT_MODE = "setup"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
@@ -56,17 +64,23 @@ class GreenTuiApp(App[int]):
 
     def open_live(self, record: RunRecord) -> None:
         """Show the live view of a run on top of the current screen."""
+        from greentui.tui.screens.live import LiveScreen
+
         self.push_screen(LiveScreen(record))
 
     async def action_show_mode(self, mode: str) -> None:
         """Go to the setup form or the history table itself, closing live/compare views above it
         (closing a live view never stops its run)."""
+        from greentui.tui.screens.history import HistoryScreen
+
         await self.switch_mode(mode)
         while len(self.screen_stack) > 1 and not isinstance(self.screen, (SetupScreen, HistoryScreen)):
             await self.pop_screen()
 
     def action_help(self) -> None:
         """Key reference."""
+        from greentui.tui.dialogs.help import HelpDialog
+
         if not isinstance(self.screen, HelpDialog):
             self.push_screen(HelpDialog())
 

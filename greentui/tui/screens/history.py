@@ -55,6 +55,7 @@ class HistoryScreen(Screen):
         self.sort_column = DATE_COLUMN
         self.sort_reverse = False
         self._loading = False
+        self._stamp: tuple[int, int, int] | None = None  # the store file last read by the reload clock
 
     def compose(self) -> ComposeResult:
         """Filter, table, detail pane."""
@@ -82,7 +83,14 @@ class HistoryScreen(Screen):
 
     @work(thread=True, group="history-load")
     def _load(self) -> None:
+        # Re-reading an unchanged store would re-parse every run every two seconds: with
+        # thousands of runs, the largest cost of an idle history screen.
+        stamp = self.app.store.stamp()
+        if stamp is not None and stamp == self._stamp:
+            self.post_message(RunsLoaded(self.runs))
+            return
         try:
+            self._stamp = stamp
             runs = self.app.store.all()
         except StoreError:
             runs = None  # keep showing what we have; a broken store is reported at start-up

@@ -1,0 +1,141 @@
+"""Store scale: open a 10,000-run runs.json and sort it in the history screen (< 0.5 s); append one run (< 0.1 s).
+
+The store is filled with records shaped like the worker's (config, hardware, versions,
+measurement, metrics and curves from a full tiny-preset run's events), written in one go;
+then the real app opens the history screen on it under Textual's pilot, and `s` sorts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from common import Row, exit_code, median, parse_args, print_table, spread
+
+OPEN_TARGET_S = 0.5
+APPEND_TARGET_S = 0.1
+TECHNIQUES = ({}, {"mixed_precision": "bf16"}, {"lora": True}, {"optimizer": "sgd"},
+              {"lr_scheduler": "cosine", "label_smoothing": 0.1}, {"gradient_checkpointing": True},
+              {"train_samples": 2500}, {"grad_accum_steps": 2, "batch_size": 8})
+
+
+def full_run_events(rng: random.Random, steps: int = 1250, seconds: int = 60) -> list[dict]:
+    """The events a 4-epoch tiny run writes: a logged loss every 3 steps, 1 Hz power, 0.5 Hz energy."""
+    events: list[dict] = []
+    for step in range(3, steps + 1, 3):
+        events.append({"type": "step", "t": 1000 + step * seconds / steps, "step": step,
+                       "loss": 0.7 * (1 - step / steps / 2) + rng.random() * 0.05})
+    for epoch in range(1, 5):
+        events.append({"type": "eval", "t": 1000 + epoch * 15, "step": epoch * steps // 4,
+                       "accuracy": 0.8 + rng.random() / 10, "eval_loss": 0.4 + rng.random() / 10})
+    for second in range(seconds):
+        events.append({"type": "power", "t": 1000 + second, "cpu_w": 20 + rng.random() * 5, "ram_w": 20.0})
+        if second % 2 == 0:
+            events.append({"type": "energy", "t": 1000 + second, "energy_kwh": second * 1.1e-5,
+                           "emissions_kg": second * 5.2e-6})
+    return sorted(events, key=lambda e: e["t"])
+
+
+def realistic_record(index: int, rng: random.Random):
+    """One completed run as the worker stores it."""
+    from greentui.config import RunConfig
+    from greentui.metrics import curves_from_events
+    from greentui.record import RunRecord
+
+    config = RunConfig().with_values(**TECHNIQUES[index % len(TECHNIQUES)])
+    minute = index % 60
+    run_id = f"2026{1 + index // 50000:02d}{1 + index // 1440 % 28:02d}-{index // 60 % 24:02d}{minute:02d}00-{index:04x}"
+    accuracy, duration, energy = 0.8 + rng.random() / 10, 40 + rng.random() * 30, 4e-4 + rng.random() * 2e-4
+    return RunRecord(
+        id=run_id, name=f"tiny-distilbert {' '.join(config.techniques())} #{index}", status="completed",
+        created_at=f"2026-11-{1 + index % 28:02d}T{index // 60 % 24:02d}:{minute:02d}:00+00:00",
+        started_at=f"2026-11-{1 + index % 28:02d}T{index // 60 % 24:02d}:{minute:02d}:01+00:00",
+        finished_at=f"2026-11-{1 + index % 28:02d}T{index // 60 % 24:02d}:{minute:02d}:59+00:00",
+        config=config.to_dict(),
+        hardware={"cpu_model": "Intel(R) Xeon(R) Processor", "cpu_count": 2, "torch_threads": 2,
+                  "platform": "Linux-6.18.44-x86_64-with-glibc2.36", "device": "cpu", "gpus": [], "ram_gb": 23.5},
+        measurement={"method": "codecarbon-offline", "interval_s": 1.0, "country": None,
+                     "carbon_intensity_g_per_kwh": 475.0,
+                     "carbon_intensity_source": "world average (assumed: no country set)",
+                     "gpu": "not measured: no NVIDIA GPU or NVML", "cpu": "cpu_load",
+                     "ram": "RAM power model (watts per GB of RAM, CodeCarbon estimate)",
+                     "codecarbon_gpu": "not measured", "tracking_mode": "machine"},
+        metrics={"accuracy": accuracy, "f1": accuracy - 0.01, "eval_loss": 0.35 + rng.random() / 10,
+                 "train_loss": 0.4 + rng.random() / 10, "duration_s": duration, "steps": 1250,
+                 "total_steps": 1250, "samples_trained": 20000, "train_samples": 5000, "eval_samples": 1000,
+                 "trainable_params": 174722, "total_params": 174722, "trainable_fraction": 1.0,
+                 "energy_kwh": energy, "cpu_energy_kwh": energy * 0.2, "gpu_energy_kwh": 0.0,
+                 "ram_energy_kwh": energy * 0.8, "emissions_kg": energy * 0.475, "avg_cpu_power_w": 22.1,
+                 "peak_cpu_power_w": 25.0, "avg_ram_power_w": 20.0, "peak_ram_power_w": 20.0,
+                 "samples_per_s": 20000 / duration, "joules_per_sample": energy * 3.6e6 / 20000,
+                 "ear_kwh": energy / accuracy},
+        curves=curves_from_events(full_run_events(rng)),
+        run_dir=f"runs/{run_id}", pid=10000 + index,
+        versions={"python": "3.11.7", "greentui": "0.1.0", "torch": "2.13.0+cpu", "transformers": "5.23.0",
+                  "datasets": "5.2.0", "codecarbon": "3.3.2", "peft": "0.21.2", "accelerate": "1.15.0"},
+    )
+
+
+def fill_store(path: Path, count: int) -> None:
+    """Write `count` records through the store's own writer, in one write."""
+    from greentui.store import AtomicJSONStorage, TABLE
+
+    rng = random.Random(0)
+    AtomicJSONStorage(path).write({TABLE: {str(i + 1): realistic_record(i, rng).to_doc() for i in range(count)}})
+
+
+async def open_and_sort(path: Path) -> tuple[float, float]:
+    """Seconds to show the history screen on this store, and to sort it by the next column."""
+    from greentui.tui.app import create_app
+
+    app = create_app(path, attach_running=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        started = time.perf_counter()
+        await pilot.press("f3")
+        await pilot.pause()
+        opened = time.perf_counter()
+        await pilot.press("s")
+        await pilot.pause()
+        sorted_at = time.perf_counter()
+        assert "runs" in (app.screen.sub_title or "")
+    return opened - started, sorted_at - opened
+
+
+def run(quick: bool) -> list[Row]:
+    """Measure and return the table rows."""
+    from greentui.store import RunStore
+
+    count = 500 if quick else 10_000
+    with tempfile.TemporaryDirectory(prefix="greentui-bench-") as folder:
+        path = Path(folder) / "runs.json"
+        fill_store(path, count)
+        size_mb = path.stat().st_size / 1e6
+        opens = [asyncio.run(open_and_sort(path)) for _ in range(1)]  # one: a 10,000-run open is slow today
+        totals = [o + s for o, s in opens]
+        store, rng = RunStore(path), random.Random(1)
+        appends = []
+        for i in range(3 if quick else 9):
+            record = realistic_record(count + i, rng)
+            started = time.perf_counter()
+            store.insert(record)
+            appends.append(time.perf_counter() - started)
+    return [
+        Row(f"store scale: open + sort {count:,} runs in history", f"{median(totals):.2f} s", f"< {OPEN_TARGET_S} s",
+            median(totals) < OPEN_TARGET_S,
+            f"open {median([o for o, _ in opens]):.2f} s + sort {median([s for _, s in opens]):.2f} s; "
+            f"runs.json {size_mb:.0f} MB"),
+        Row(f"store scale: append one run to {count:,}", f"{median(appends) * 1000:.0f} ms",
+            f"< {APPEND_TARGET_S * 1000:.0f} ms", median(appends) < APPEND_TARGET_S,
+            f"median of {len(appends)} inserts, {spread([a * 1000 for a in appends])} ms"),
+    ]
+
+
+if __name__ == "__main__":
+    args = parse_args(__doc__.splitlines()[0])
+    rows = run(args.quick)
+    print_table("store scale", rows)
+    raise SystemExit(0 if args.quick else exit_code(rows))

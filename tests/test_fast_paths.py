@@ -1,0 +1,44 @@
+"""Fast paths added for large stores and a quick first frame keep the behaviour they replace."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from greentui.record import RunRecord, utc_now
+from greentui.store import RunStore
+
+
+def test_from_doc_copies_unless_told_the_document_is_its_own() -> None:
+    doc = {"id": "a", "name": "a", "status": "completed", "created_at": utc_now(), "metrics": {"accuracy": 0.5}}
+    assert RunRecord.from_doc(doc).metrics is not doc["metrics"]
+    assert RunRecord.from_doc(doc, copy=False).metrics is doc["metrics"]
+    assert RunRecord.from_doc(doc) == RunRecord.from_doc(doc, copy=False)
+
+
+def test_cached_techniques_match_the_config_and_leave_equality_alone() -> None:
+    record = RunRecord(id="a", name="a", status="completed", created_at="", config={"lora": True, "mixed_precision": "bf16"})
+    tags = record.techniques()
+    assert "bf16" in tags and any(t.startswith("lora") for t in tags)
+    tags.append("changed by the caller")
+    assert "changed by the caller" not in record.techniques()
+    assert record == RunRecord.from_doc(record.to_doc())
+
+
+def test_store_stamp_changes_with_every_write_only(store_path: Path) -> None:
+    store = RunStore(store_path)
+    assert store.stamp() is None
+    store.insert(RunRecord(id="a", name="a", status="running", created_at=utc_now()))
+    first = store.stamp()
+    store.all()
+    assert store.stamp() == first
+    store.update("a", status="completed")
+    assert store.stamp() != first
+
+
+def test_first_frame_does_not_import_charts_markdown_or_the_history_table() -> None:
+    code = ("import sys, greentui.tui.app; "
+            "print([m for m in ('plotext', 'markdown_it', 'greentui.tui.screens.history') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

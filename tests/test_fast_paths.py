@@ -42,3 +42,18 @@ def test_first_frame_does_not_import_charts_markdown_or_the_history_table() -> N
             "print([m for m in ('plotext', 'markdown_it', 'greentui.tui.screens.history') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_write_parses_the_store_once(store_path: Path, monkeypatch) -> None:
+    from greentui.store import AtomicJSONStorage
+
+    store = RunStore(store_path)
+    store.insert(RunRecord(id="a", name="a", status="running", created_at=utc_now()))
+    parses = []
+    original = AtomicJSONStorage._parse
+    monkeypatch.setattr(AtomicJSONStorage, "_parse", lambda self: parses.append(1) or original(self))
+    store.insert(RunRecord(id="b", name="b", status="running", created_at=utc_now()))
+    store.update("a", status="completed", metrics={"accuracy": 0.9})
+    assert len(parses) == 2  # one per write, though TinyDB reads up to four times in each
+    assert [(r.id, r.status) for r in store.all()] == [("a", "completed"), ("b", "running")]
+    assert store.get("a").metrics == {"accuracy": 0.9}

@@ -55,7 +55,7 @@ class HistoryScreen(Screen):
         self.sort_column = DATE_COLUMN
         self.sort_reverse = False
         self._loading = False
-        self._stamp: tuple[int, int, int] | None = None  # the store file last read by the reload clock
+        self._stamp: tuple[int, int, int] | None = None  # the store file as last read (see _read_runs)
 
     def compose(self) -> ComposeResult:
         """Filter, table, detail pane."""
@@ -71,7 +71,7 @@ class HistoryScreen(Screen):
         table = self.query_one(DataTable)
         for title, _key, width in COLUMNS:
             table.add_column(title, width=width)
-        self.runs = self.app.store.all()
+        self._read_runs()
         self.rebuild()
         self.query_one(DataTable).focus()
         self.set_interval(RELOAD_INTERVAL_S, self._tick)
@@ -104,9 +104,21 @@ class HistoryScreen(Screen):
             self.rebuild()
 
     def on_screen_resume(self) -> None:
-        """Coming back from another screen: show changes at once."""
+        """Coming back from another screen (or first shown): show changes at once."""
+        if self._read_runs():
+            self.rebuild()
+
+    def _read_runs(self) -> bool:
+        """Read the store into `runs` unless the file is unchanged since the last read; True if read.
+
+        The stamp is taken before reading, so a write racing the read only causes one extra read.
+        """
+        stamp = self.app.store.stamp()
+        if stamp is not None and stamp == self._stamp:
+            return False
+        self._stamp = stamp
         self.runs = self.app.store.all()
-        self.rebuild()
+        return True
 
     def rebuild(self) -> None:
         """Fill the table from `runs`, keeping the highlighted run where it is."""

@@ -38,6 +38,15 @@ def parse_args(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
+def main(title: str, doc: str, run: Callable[[bool], list[Row]]) -> None:
+    """Entry point of each benchmark script: parse flags, measure, print; exit 1 on a missed target."""
+    args = parse_args(doc.splitlines()[0])
+    rows = run(args.quick)
+    print_table(title, rows)
+    # Quick mode only proves the benchmark runs: its figures are too short to judge by.
+    raise SystemExit(0 if args.quick else exit_code(rows))
+
+
 def interleaved(a: Callable[[], T], b: Callable[[], T], rounds: int) -> tuple[list[T], list[T]]:
     """Run a and b `rounds` times each, alternating which goes first (ABBA...)."""
     results_a: list[T] = []

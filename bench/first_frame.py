@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Row, exit_code, median, parse_args, print_table, spread
+from common import Row, main, median, spread
 
 TARGET_S = 1.0
 
@@ -64,7 +64,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__":
-    args = parse_args(__doc__.splitlines()[0])
-    rows = run(args.quick)
-    print_table("first frame", rows)
-    raise SystemExit(0 if args.quick else exit_code(rows))
+    main("first frame", __doc__, run)

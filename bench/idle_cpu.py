@@ -22,7 +22,7 @@ from pathlib import Path
 
 from greentui.store import RunStore
 
-from common import Row, exit_code, greentui_command, parse_args, print_table
+from common import Row, greentui_command, main
 
 TARGET = 0.05
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -92,7 +92,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__":
-    args = parse_args(__doc__.splitlines()[0])
-    rows = run(args.quick)
-    print_table("idle TUI cost", rows)
-    raise SystemExit(0 if args.quick else exit_code(rows))
+    main("idle TUI cost", __doc__, run)

@@ -6,7 +6,7 @@ batch pay for 512 tokens of attention and feed-forward however short its texts a
 
 from __future__ import annotations
 
-from common import Row, exit_code, interleaved, median, parse_args, print_table, spread
+from common import Row, interleaved, main, median, spread
 from train_rate import config, samples_per_s
 
 TARGET = 2.0
@@ -27,7 +27,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__":
-    args = parse_args(__doc__.splitlines()[0])
-    rows = run(args.quick)
-    print_table("padding", rows)
-    raise SystemExit(0 if args.quick else exit_code(rows))
+    main("padding", __doc__, run)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from common import Row, exit_code, greentui_command, interleaved, median, parse_args, print_table
+from common import Row, greentui_command, interleaved, main, median
 
 TARGET = 0.25
 
@@ -35,7 +35,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__":
-    args = parse_args(__doc__.splitlines()[0])
-    rows = run(args.quick)
-    print_table("start-up", rows)
-    raise SystemExit(0 if args.quick else exit_code(rows))
+    main("start-up", __doc__, run)

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Row, exit_code, median, parse_args, print_table, spread
+from common import Row, main, median, spread
 
 OPEN_TARGET_S = 0.5
 APPEND_TARGET_S = 0.1
@@ -135,7 +135,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__":
-    args = parse_args(__doc__.splitlines()[0])
-    rows = run(args.quick)
-    print_table("store scale", rows)
-    raise SystemExit(0 if args.quick else exit_code(rows))
+    main("store scale", __doc__, run)

@@ -7,7 +7,7 @@ the same samples with the same seed, interleaved, medians quoted.
 
 from __future__ import annotations
 
-from common import Row, exit_code, interleaved, median, parse_args, print_table, spread
+from common import Row, interleaved, main, median, spread
 from train_rate import config, samples_per_s
 
 TARGET = 0.98
@@ -29,7 +29,4 @@ def run(quick: bool) -> list[Row]:
 
 
 if __name__ == "__main__":
-    args = parse_args(__doc__.splitlines()[0])
-    rows = run(args.quick)
-    print_table("telemetry overhead", rows)
-    raise SystemExit(0 if args.quick else exit_code(rows))
+    main("telemetry overhead", __doc__, run)

@@ -5,6 +5,13 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 MAX_CURVE_POINTS = 300
+CURVE_DIGITS = 4  # significant digits kept in stored curves: far finer than a chart can show
+
+
+def _short(value: float) -> float:
+    # A float's full repr takes ~18 characters; curves are most of a stored run, and
+    # runs.json is parsed whole on every read, so the digits nobody can see are dropped.
+    return float(f"{value:.{CURVE_DIGITS}g}")
 
 Point = tuple[float, float]
 
@@ -36,19 +43,19 @@ def curves_from_events(events: Iterable[dict[str, Any]], max_points: int = MAX_C
         elapsed = round(t - start, 2)
         kind = event.get("type")
         if kind == "step" and event.get("loss") is not None:
-            series["train_loss"].append((event["step"], event["loss"]))
+            series["train_loss"].append((event["step"], _short(event["loss"])))
         elif kind == "eval":
             if event.get("eval_loss") is not None:
-                series["eval_loss"].append((event["step"], event["eval_loss"]))
+                series["eval_loss"].append((event["step"], _short(event["eval_loss"])))
             if event.get("accuracy") is not None:
                 series["eval_accuracy"].append((event["step"], event["accuracy"]))
         elif kind == "power":
             watts = total_power(event)
             if watts is not None:
-                series["power_w"].append((elapsed, round(watts, 2)))
+                series["power_w"].append((elapsed, _short(watts)))
         elif kind == "energy":
-            series["energy_kwh"].append((elapsed, event["energy_kwh"]))
-            series["emissions_kg"].append((elapsed, event["emissions_kg"]))
+            series["energy_kwh"].append((elapsed, _short(event["energy_kwh"])))
+            series["emissions_kg"].append((elapsed, _short(event["emissions_kg"])))
     return {name: downsample(points, max_points) for name, points in series.items()}
 
 

@@ -49,3 +49,11 @@ def test_curves_and_derived_metrics() -> None:
     assert derived["joules_per_sample"] == 10.0  # 3600 J over 360 samples
     assert derived["samples_per_s"] == 36.0
     assert derived["ear_kwh"] == 0.001 / 0.8
+
+
+def test_stored_curves_keep_four_significant_digits() -> None:
+    events = [{"type": "step", "t": 0.0, "step": 1, "loss": 0.6984502474466959},
+              {"type": "energy", "t": 1.0, "energy_kwh": 1.2492398985848993e-05, "emissions_kg": 5.933889518278272e-06}]
+    curves = curves_from_events(events)
+    assert curves["train_loss"] == [(1, 0.6985)]
+    assert curves["energy_kwh"] == [(1.0, 1.249e-05)] and curves["emissions_kg"] == [(1.0, 5.934e-06)]

@@ -119,6 +119,9 @@ class RunStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S, mode=0o600)
+        # The runs as last parsed, with the file's stamp at that time: reads of an unchanged
+        # file (history's reload clock, start-up's check, reconcile and re-attach) cost a stat.
+        self._parsed: tuple[tuple[int, int, int], list[RunRecord]] | None = None
 
     @property
     def runs_root(self) -> Path:
@@ -127,7 +130,7 @@ class RunStore:
 
     def check(self) -> None:
         """Raise StoreError unless the store is readable (a missing file is fine) and its folder writable."""
-        AtomicJSONStorage(self.path).read()
+        self.all()  # parses (and validates) the file; the parse is kept for the next read
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
             raise StoreError(f"run store folder {folder} does not exist")
@@ -181,13 +184,10 @@ class RunStore:
             return len(removed)
 
     def get(self, run_id: str) -> RunRecord | None:
-        """The run with this id (a unique prefix also matches), or None."""
+        """The run with this id (a unique prefix also matches), or None; the caller's own copy."""
         runs = self.all()
-        exact = [r for r in runs if r.id == run_id]
-        if exact:
-            return exact[0]
-        prefixed = [r for r in runs if r.id.startswith(run_id)]
-        return prefixed[0] if len(prefixed) == 1 else None
+        found = [r for r in runs if r.id == run_id] or [r for r in runs if r.id.startswith(run_id)]
+        return RunRecord.from_doc(found[0].to_doc(), copy=False) if len(found) == 1 else None
 
     def stamp(self) -> tuple[int, int, int] | None:
         """(inode, size, mtime in ns) of the file, None when missing: equal stamps mean nothing was written.
@@ -201,9 +201,20 @@ class RunStore:
         return info.st_ino, info.st_size, info.st_mtime_ns
 
     def all(self) -> list[RunRecord]:
-        """Every run, oldest first."""
+        """Every run, oldest first; the file is parsed again only when its stamp changed.
+
+        The stamp is taken before reading, so a write racing the read costs one extra parse
+        later, never a stale answer. Callers get their own list, but the records in it are
+        shared with later calls: read them, never change their dicts (`get` gives a copy).
+        """
+        stamp = self.stamp()
+        parsed = self._parsed
+        if stamp is not None and parsed is not None and parsed[0] == stamp:
+            return list(parsed[1])
         with self._table(write=False) as table:
             docs = table.all()
         # The documents were parsed from the file just now and nothing else holds them,
         # so the records may own them without the deep copy from_doc makes by default.
-        return sorted((RunRecord.from_doc(d, copy=False) for d in docs), key=lambda r: r.created_at)
+        runs = sorted((RunRecord.from_doc(d, copy=False) for d in docs), key=lambda r: r.created_at)
+        self._parsed = (stamp, runs) if stamp is not None else None
+        return list(runs)

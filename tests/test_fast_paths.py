@@ -57,3 +57,17 @@ def test_a_write_parses_the_store_once(store_path: Path, monkeypatch) -> None:
     assert len(parses) == 2  # one per write, though TinyDB reads up to four times in each
     assert [(r.id, r.status) for r in store.all()] == [("a", "completed"), ("b", "running")]
     assert store.get("a").metrics == {"accuracy": 0.9}
+
+
+def test_reading_an_unchanged_store_does_not_parse_it_again(store_path: Path, monkeypatch) -> None:
+    from greentui.store import AtomicJSONStorage
+
+    store = RunStore(store_path)
+    store.insert(RunRecord(id="a", name="a", status="running", created_at=utc_now()))
+    parses = []
+    original = AtomicJSONStorage._parse
+    monkeypatch.setattr(AtomicJSONStorage, "_parse", lambda self: parses.append(1) or original(self))
+    first = store.all()
+    assert store.all() == first and store.get("a") == first[0] and len(parses) == 1
+    RunStore(store_path).update("a", status="completed")  # another writer, as a worker would be
+    assert store.get("a").status == "completed"

@@ -12,7 +12,7 @@ from greentui.tui.history_view import COLUMNS
 from greentui.tui.screens.compare import CompareScreen
 from greentui.tui.screens.history import HistoryScreen
 from greentui.tui.screens.live import LiveScreen
-from tests.test_tui_support import SIZE, isolated_env, make_store  # noqa: F401 - autouse fixture
+from tests.test_tui_support import SIZE, isolated_env, make_store, press_to  # noqa: F401 - autouse fixture
 
 
 def names(screen: HistoryScreen) -> list[str]:
@@ -111,9 +111,7 @@ async def test_delete_asks_first(tmp_path):
     app = create_app(store.path, attach_running=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot)
-        await pilot.press("d")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        await press_to(pilot, "d", ConfirmDialog)
         await pilot.press("n")
         await pilot.pause()
         assert len(store.all()) == 5
@@ -156,13 +154,9 @@ async def test_enter_opens_the_live_view(tmp_path):
     app = create_app(make_store(tmp_path).path, attach_running=False)
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, LiveScreen)
+        await press_to(pilot, "enter", LiveScreen)
         assert app.screen.record.name == "baseline"
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen)
+        await press_to(pilot, "escape", HistoryScreen)
 
 
 async def test_question_mark_opens_help_from_the_table(tmp_path):
@@ -171,9 +165,5 @@ async def test_question_mark_opens_help_from_the_table(tmp_path):
     app = create_app(make_store(tmp_path).path, attach_running=False)
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpDialog)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, HistoryScreen)
+        await press_to(pilot, "question_mark", HelpDialog)
+        await press_to(pilot, "escape", HistoryScreen)

@@ -15,7 +15,8 @@ from greentui.tui.live_state import LiveState
 from greentui.tui.screens.live import LiveScreen
 from greentui.tui.screens.setup import SetupScreen
 from greentui.tui.widgets.status_strip import strip_text
-from tests.test_tui_support import SIZE, fixture_events, fixture_record, isolated_env, make_store  # noqa: F401
+from tests.test_tui_support import (  # noqa: F401 - isolated_env is an autouse fixture
+    SIZE, fixture_events, fixture_record, isolated_env, make_store, press_to)
 
 
 def running_store(tmp_path, steps_written: int):
@@ -101,12 +102,8 @@ async def test_stop_asks_and_no_keeps_the_run(tmp_path):
     app = create_app(store.path)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen))
-        await pilot.press("x")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("n")
-        await pilot.pause()
-        assert isinstance(app.screen, LiveScreen)
+        await press_to(pilot, "x", ConfirmDialog)
+        await press_to(pilot, "n", LiveScreen)
         assert store.get(record.id).status == "running"
         await pilot.press("escape")  # leaving the live view does not stop the run either
         await pilot.pause()

@@ -15,7 +15,7 @@ from greentui.tui.dialogs.prompt import PromptDialog
 from greentui.tui.screens.setup import SetupScreen
 from greentui.tui.settings import config_dir, save_last_config
 from greentui.tui.widgets.config_field import ConfigField
-from tests.test_tui_support import SIZE, isolated_env  # noqa: F401 - autouse fixture
+from tests.test_tui_support import SIZE, isolated_env, press_to  # noqa: F401 - autouse fixture
 
 
 def fields(app) -> dict[str, ConfigField]:
@@ -50,9 +50,7 @@ async def test_invalid_value_shows_reason_and_refuses_run(tmp_path):
         assert batch.has_class("invalid")
         assert "'3x' is not a whole number" in str(batch.query_one(".field-error").render())
         assert app.screen.query_one("#run-button", Button).disabled
-        await pilot.press("ctrl+r")
-        await pilot.pause()
-        assert isinstance(app.screen, SetupScreen)
+        await press_to(pilot, "ctrl+r", SetupScreen)
         assert any("Run refused: batch_size" in n.message for n in app._notifications)
         assert not (tmp_path / "runs.json").exists()  # nothing was launched or stored
         await type_into(pilot, "batch_size", "16")
@@ -113,9 +111,7 @@ async def test_save_and_load_toml(tmp_path):
     target = tmp_path / "mine.toml"
     async with app.run_test(size=SIZE) as pilot:
         await type_into(pilot, "epochs", "2")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        assert isinstance(app.screen, PromptDialog)
+        await press_to(pilot, "ctrl+s", PromptDialog)
         app.screen.query_one(Input).value = str(target)
         await pilot.press("enter")
         await pilot.pause()

@@ -97,3 +97,10 @@ def make_store(tmp_path: Path, count: int = len(FIXTURE_RUNS)) -> RunStore:
     for index in range(count):
         store.insert(fixture_record(index, store))
     return store
+
+
+async def press_to(pilot, key: str, screen_type: type) -> None:
+    """Press a key, let the app settle, and check which screen is now on top."""
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, screen_type), f"{key} led to {type(pilot.app.screen).__name__}"

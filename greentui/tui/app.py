@@ -101,6 +101,6 @@ def run_app(store_path: Path) -> int:
     except StoreError as err:
         print(f"greentui: {err}", file=sys.stderr)
         return 2
-    app = create_app(store_path)
+    app = GreenTuiApp(store)  # the same store object: its parse of runs.json is reused
     app.run()
     return app.return_code or 0

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label
 
 
@@ -34,3 +37,20 @@ class PromptDialog(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         """Give up."""
         self.dismiss(None)
+
+
+def ask_path_and_write(screen: Screen, question: str, default: str, write: Callable[[Path], str]) -> None:
+    """Ask for a file path, then `write(path)`; notifies its message, or the OS error naming the path."""
+
+    def answered(text: str | None) -> None:
+        if not text:
+            return
+        target = Path(text).expanduser()
+        try:
+            message = write(target)
+        except OSError as err:
+            screen.notify(f"cannot write {target}: {err.strerror}", severity="error")
+            return
+        screen.notify(message)
+
+    screen.app.push_screen(PromptDialog(question, default), answered)

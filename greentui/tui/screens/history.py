@@ -17,7 +17,7 @@ from greentui.record import RunRecord
 from greentui.store import StoreError
 from greentui.summary import detail_text
 from greentui.tui.dialogs.confirm import ConfirmDialog
-from greentui.tui.dialogs.prompt import PromptDialog
+from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.history_view import COLUMNS, DATE_COLUMN, row_cells, visible_runs
 
 RELOAD_INTERVAL_S = 2.0
@@ -55,7 +55,6 @@ class HistoryScreen(Screen):
         self.sort_column = DATE_COLUMN
         self.sort_reverse = False
         self._loading = False
-        self._stamp: tuple[int, int, int] | None = None  # the store file as last read (see _read_runs)
 
     def compose(self) -> ComposeResult:
         """Filter, table, detail pane."""
@@ -71,7 +70,7 @@ class HistoryScreen(Screen):
         table = self.query_one(DataTable)
         for title, _key, width in COLUMNS:
             table.add_column(title, width=width)
-        self._read_runs()
+        self.runs = self.app.store.all()
         self.rebuild()
         self.query_one(DataTable).focus()
         self.set_interval(RELOAD_INTERVAL_S, self._tick)
@@ -83,14 +82,8 @@ class HistoryScreen(Screen):
 
     @work(thread=True, group="history-load")
     def _load(self) -> None:
-        # Re-reading an unchanged store would re-parse every run every two seconds: with
-        # thousands of runs, the largest cost of an idle history screen.
-        stamp = self.app.store.stamp()
-        if stamp is not None and stamp == self._stamp:
-            self.post_message(RunsLoaded(self.runs))
-            return
+        # The store parses the file again only when it changed: an idle tick costs a stat.
         try:
-            self._stamp = stamp
             runs = self.app.store.all()
         except StoreError:
             runs = None  # keep showing what we have; a broken store is reported at start-up
@@ -105,20 +98,14 @@ class HistoryScreen(Screen):
 
     def on_screen_resume(self) -> None:
         """Coming back from another screen (or first shown): show changes at once."""
-        if self._read_runs():
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the store now and redraw if the runs changed."""
+        runs = self.app.store.all()
+        if runs != self.runs:
+            self.runs = runs
             self.rebuild()
-
-    def _read_runs(self) -> bool:
-        """Read the store into `runs` unless the file is unchanged since the last read; True if read.
-
-        The stamp is taken before reading, so a write racing the read only causes one extra read.
-        """
-        stamp = self.app.store.stamp()
-        if stamp is not None and stamp == self._stamp:
-            return False
-        self._stamp = stamp
-        self.runs = self.app.store.all()
-        return True
 
     def rebuild(self) -> None:
         """Fill the table from `runs`, keeping the highlighted run where it is."""
@@ -237,18 +224,11 @@ class HistoryScreen(Screen):
             self.notify("no runs to export", severity="warning")
             return
 
-        def export(path: str | None) -> None:
-            if not path:
-                return
-            target = Path(path).expanduser()
-            try:
-                rows = write_csv(runs, target)
-            except OSError as err:
-                self.notify(f"cannot write {target}: {err.strerror}", title="export failed", severity="error")
-                return
-            self.notify(f"wrote {rows} row{'s' if rows != 1 else ''} to {target}", title="exported")
+        def export(target: Path) -> str:
+            rows = write_csv(runs, target)
+            return f"wrote {rows} row{'s' if rows != 1 else ''} to {target}"
 
-        self.app.push_screen(PromptDialog(f"Export {len(runs)} run(s) to CSV file:", "greentui-runs.csv"), export)
+        ask_path_and_write(self, f"Export {len(runs)} run(s) to CSV file:", "greentui-runs.csv", export)
 
     def action_delete(self) -> None:
         """Delete the selected runs (else the highlighted one) from the store, after asking."""
@@ -264,8 +244,7 @@ class HistoryScreen(Screen):
             if yes:
                 removed = self.app.store.delete([r.id for r in runs])
                 self.notify(f"deleted {removed} run(s) from {self.app.store.path.name}")
-                self.runs = self.app.store.all()
-                self.rebuild()
+                self.reload()
 
         names = ", ".join(r.name for r in runs[:3]) + (" …" if len(runs) > 3 else "")
         self.app.push_screen(ConfirmDialog(f"Delete {len(runs)} run(s) from the store? ({names}) "
@@ -280,7 +259,6 @@ class HistoryScreen(Screen):
         def rename(name: str | None) -> None:
             if name and name != record.name:
                 self.app.store.update(record.id, name=name)
-                self.runs = self.app.store.all()
-                self.rebuild()
+                self.reload()
 
         self.app.push_screen(PromptDialog(f"New name for {record.id}:", record.name), rename)

@@ -17,7 +17,7 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Sele
 from greentui.config import KEYS, ConfigError, RunConfig, load_toml, save_toml
 from greentui.presets import DEFAULT_PRESET, PRESETS
 from greentui.record import RunRecord
-from greentui.tui.dialogs.prompt import PromptDialog
+from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.help_text import help_for
 from greentui.tui.settings import load_last_config, save_last_config
 from greentui.tui.widgets.config_field import ConfigField
@@ -224,18 +224,11 @@ class SetupScreen(Screen):
             self.notify(f"not saved: {err}", severity="error")
             return
 
-        def save(path: str | None) -> None:
-            if not path:
-                return
-            target = Path(path).expanduser()
-            try:
-                save_toml(config, target)
-            except OSError as err:
-                self.notify(f"cannot write {target}: {err.strerror}", severity="error")
-                return
-            self.notify(f"config saved to {target}")
+        def save(target: Path) -> str:
+            save_toml(config, target)
+            return f"config saved to {target}"
 
-        self.app.push_screen(PromptDialog("Save the config as TOML to:", "greentui-config.toml"), save)
+        ask_path_and_write(self, "Save the config as TOML to:", "greentui-config.toml", save)
 
     def action_load(self) -> None:
         """Fill the form from a TOML file (asks for the path)."""

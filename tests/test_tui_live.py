@@ -143,3 +143,13 @@ async def test_stop_confirmed_signals_the_worker_process_group(tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+def test_summary_gives_the_final_step_between_logged_steps():
+    state = LiveState()
+    events = [e for e in fixture_events(steps=40, seconds=60) if not (e["type"] == "step" and e["step"] == 40)]
+    state.feed(events)
+    assert state.snapshot().step == 39
+    state.feed([{"type": "summary", "t": events[-1]["t"], "status": "completed", "metrics": {"steps": 40}}])
+    assert state.snapshot().step == 40
+

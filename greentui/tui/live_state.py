@@ -129,6 +129,8 @@ class LiveState:
         self.accuracy = metrics.get("accuracy", self.accuracy)
         self.energy_kwh = metrics.get("energy_kwh", self.energy_kwh)
         self.emissions_kg = metrics.get("emissions_kg", self.emissions_kg)
+        # Step events come every few steps (the Trainer's logging interval); the summary has the last one.
+        self.step = int(metrics.get("steps") or self.step)
 
     def snapshot(self) -> LiveSnapshot:
         """A frozen copy of what is known now."""

@@ -108,7 +108,7 @@ def cmd_show(args: argparse.Namespace, store_path: Path) -> int:
         print(f"greentui: no run {args.run_id!r} in {store_path}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(record.to_doc(), indent=2))
+        print(json.dumps({**record.to_doc(), "curves": store.curves(record)}, indent=2))
         return 0
     from greentui.summary import detail_text
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+from pathlib import Path
+
+from greentui.curves import save_curves
 from greentui.events import EVENTS_FILE, read_all
 from greentui.launcher import pid_alive, run_dir_of
 from greentui.metrics import curves_from_events, last_event
@@ -17,19 +20,23 @@ GRACE_S = 10.0
 def reconcile(store: RunStore) -> list[str]:
     """Mark dead `running` runs as crashed; returns their ids."""
     crashed = []
-    for record in store.all():
-        if record.status != "running" or pid_alive(record.pid):
+    # Summaries first: at start-up on thousands of runs only a dead run's record is worth reading.
+    for summary in store.summaries():
+        if summary.status != "running" or pid_alive(summary.pid):
+            continue
+        record = store.get(summary.id)
+        if record is None:
             continue
         events = read_all(run_dir_of(store, record) / EVENTS_FILE)
         last_seen = max((e.get("t", 0) for e in events), default=0)
         if record.pid is None and time.time() - last_seen < GRACE_S:
             continue
-        curves = curves_from_events(events)
+        _keep_curves(run_dir_of(store, record), curves_from_events(events))
         final = last_event(events, "status")
         if final and final.get("status") not in (None, "running"):
             # The worker finished but could not write the store (full disk, say): its events can.
             summary = last_event(events, "summary") or {}
-            store.update(record.id, status=final["status"], finished_at=utc_now(), curves=curves,
+            store.update(record.id, status=final["status"], finished_at=utc_now(),
                          metrics=summary.get("metrics", {}), error=final.get("reason"))
             continue
         metrics = {}
@@ -39,7 +46,14 @@ def reconcile(store: RunStore) -> list[str]:
         step = last_event(events, "step")
         if step:
             metrics["steps"] = step["step"]
-        store.update(record.id, status="crashed", finished_at=utc_now(), curves=curves,
+        store.update(record.id, status="crashed", finished_at=utc_now(),
                      metrics=metrics, error="the worker process vanished without a final status")
         crashed.append(record.id)
     return crashed
+
+
+def _keep_curves(run_dir: Path, curves: dict) -> None:
+    try:
+        save_curves(run_dir, curves)
+    except OSError:
+        pass  # the folder is gone or full: the record still gets its status and metrics

@@ -4,13 +4,15 @@ Every read-modify-write runs under a file lock, and every write lands atomically
 (temporary file, fsync, rename), so two greentui processes and a worker can write at
 once and a crash mid-write leaves the old file or the new one, never a torn one.
 A runs.json that does not parse is never written over.
+
+The two writes every run makes (its insert, its updates) splice one line into the file
+(see store_file); everything else goes through TinyDB. Beside the file, an index of short
+rows (see store_index) lets the history open without parsing every run.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -19,15 +21,16 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB, where
 from tinydb.storages import Storage
 
+from greentui import store_file
 from greentui.record import RunRecord
+from greentui.store_file import StoreError
+from greentui.store_index import RunSummary, Stamp, append_index, gone_line, is_current, read_index, write_index
+
+__all__ = ["DEFAULT_STORE", "RunStore", "RunSummary", "StoreError", "resolve_store_path"]
 
 DEFAULT_STORE = "runs.json"
-TABLE = "runs"
+TABLE = store_file.RUNS_TABLE
 LOCK_TIMEOUT_S = 60.0
-
-
-class StoreError(RuntimeError):
-    """The store cannot be read or written; the message names the file."""
 
 
 def resolve_store_path(cli_value: str | None = None) -> Path:
@@ -52,65 +55,17 @@ class AtomicJSONStorage(Storage):
         """The whole database, or None for a missing or empty file; raises StoreError if corrupt."""
         if self._held is not None:
             return self._held
-        data = self._parse()
+        raw = store_file.read_bytes(self.path)
+        data = store_file.parse(self.path, raw) if raw is not None else None
         if self.hold_reads:
             self._held = data
         return data
 
-    def _parse(self) -> dict[str, dict[str, Any]] | None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except OSError as err:
-            raise StoreError(f"cannot read run store {self.path}: {err.strerror}") from None
-        if not text.strip():
-            return None
-        try:
-            data = json.loads(text)
-        except ValueError as err:
-            raise StoreError(
-                f"run store {self.path} is not valid JSON ({err}); greentui will not touch it: "
-                "repair it or move it aside"
-            ) from None
-        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
-            raise StoreError(f"run store {self.path} does not hold TinyDB tables; greentui will not touch it")
-        return data
-
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        """Write to a private temporary file beside the store, fsync it, then rename it over the store."""
-        folder = self.path.parent
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-        except OSError as err:
-            raise StoreError(f"cannot write run store {self.path}: {err.strerror}") from None
-        try:
-            # json.dumps, not json.dump: dump streams through the pure-Python encoder, many
-            # times slower than the C encoder dumps uses for a whole document at once.
-            text = json.dumps(data, separators=(",", ":"))
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-            if self.hold_reads:
-                self._held = data
-        except OSError as err:
-            Path(tmp).unlink(missing_ok=True)
-            raise StoreError(f"cannot write run store {self.path}: {err.strerror}") from None
-        _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        """The whole database, one run per line, replaced atomically."""
+        store_file.write_atomically(self.path, [store_file.encode(data)])
+        if self.hold_reads:
+            self._held = data
 
 
 class RunStore:
@@ -119,9 +74,12 @@ class RunStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S, mode=0o600)
-        # The runs as last parsed, with the file's stamp at that time: reads of an unchanged
-        # file (history's reload clock, start-up's check, reconcile and re-attach) cost a stat.
-        self._parsed: tuple[tuple[int, int, int], list[RunRecord]] | None = None
+        # The runs (and their summaries) as last read, with the file's stamp at that time:
+        # reads of an unchanged file (history's reload clock, start-up's check, reconcile and
+        # re-attach) cost a stat.
+        self._parsed: tuple[Stamp, list[RunRecord]] | None = None
+        self._summaries: tuple[Stamp, list[RunSummary]] | None = None
+        self._raw: tuple[Stamp, bytes] | None = None
 
     @property
     def runs_root(self) -> Path:
@@ -130,7 +88,7 @@ class RunStore:
 
     def check(self) -> None:
         """Raise StoreError unless the store is readable (a missing file is fine) and its folder writable."""
-        self.all()  # parses (and validates) the file; the parse is kept for the next read
+        self.summaries()  # an index valid for this very file means it parsed; else it is parsed now
         folder = self.path.parent if str(self.path.parent) else Path(".")
         if not folder.is_dir():
             raise StoreError(f"run store folder {folder} does not exist")
@@ -138,58 +96,119 @@ class RunStore:
             raise StoreError(f"run store folder {folder} is not writable")
 
     @contextmanager
-    def _table(self, write: bool) -> Iterator[Any]:
+    def _locked(self) -> Iterator[None]:
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise StoreError(f"run store {self.path} stayed locked for {LOCK_TIMEOUT_S:.0f} s") from None
+        except OSError as err:
+            raise StoreError(f"cannot lock run store {self.path}: {err.strerror}") from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _table(self, hold_reads: bool = False) -> Any:
         # A fresh TinyDB per operation: TinyDB caches query results and the next id,
         # both of which go stale when another process writes the same file.
-        if write:
-            try:
-                self._lock.acquire()
-            except Timeout:
-                raise StoreError(f"run store {self.path} stayed locked for {LOCK_TIMEOUT_S:.0f} s") from None
-            except OSError as err:
-                raise StoreError(f"cannot lock run store {self.path}: {err.strerror}") from None
-        try:
-            db = TinyDB(self.path, storage=AtomicJSONStorage, hold_reads=write)
-            yield db.table(TABLE, cache_size=0)
-        finally:
-            if write:
-                self._lock.release()
+        db = TinyDB(self.path, storage=AtomicJSONStorage, hold_reads=hold_reads)
+        return db.table(TABLE, cache_size=0)
 
     def insert(self, record: RunRecord) -> None:
         """Add a new run; its id must not be in the store yet."""
-        with self._table(write=True) as table:
-            if table.contains(where("id") == record.id):
-                raise StoreError(f"run {record.id} is already in {self.path}")
-            table.insert(record.to_doc())
+        doc = record.to_doc()
+        with self._locked():
+            before = self.stamp()
+            raw = store_file.read_bytes(self.path) if self._fast_path_safe(before) else None
+            fast = store_file.appended(raw, doc) if raw and f'"id":"{record.id}"'.encode() not in raw else None
+            if fast:
+                store_file.write_atomically(self.path, fast[1])
+            else:
+                table = self._table(hold_reads=True)
+                if table.contains(where("id") == record.id):
+                    raise StoreError(f"run {record.id} is already in {self.path}")
+                table.insert(doc)
+            self._log_index(before, [RunSummary.of(record).line()])
 
     def update(self, run_id: str, **changes: Any) -> RunRecord:
         """Change top-level fields of a run; dict fields are merged key by key."""
-        with self._table(write=True) as table:
-            docs = table.search(where("id") == run_id)
-            if not docs:
-                raise StoreError(f"no run {run_id} in {self.path}")
-            doc = dict(docs[0])
+
+        def change(doc: dict[str, Any]) -> dict[str, Any]:
             for key, value in changes.items():
                 if isinstance(value, dict) and isinstance(doc.get(key), dict):
                     doc[key] = {**doc[key], **value}
                 else:
                     doc[key] = value
-            table.update(doc, doc_ids=[docs[0].doc_id])
-            return RunRecord.from_doc(doc)
+            return doc
+
+        with self._locked():
+            before = self.stamp()
+            raw = store_file.read_bytes(self.path) if self._fast_path_safe(before) else None
+            fast = store_file.replaced(raw, run_id, change) if raw else None
+            if fast:
+                doc = fast[0]
+                store_file.write_atomically(self.path, fast[1])
+            else:
+                table = self._table(hold_reads=True)
+                docs = table.search(where("id") == run_id)
+                if not docs:
+                    raise StoreError(f"no run {run_id} in {self.path}")
+                doc = change(dict(docs[0]))
+                table.update(doc, doc_ids=[docs[0].doc_id])
+            record = RunRecord.from_doc(doc)
+            self._log_index(before, [RunSummary.of(record).line()])
+            return record
 
     def delete(self, run_ids: list[str]) -> int:
         """Remove runs by id; returns how many were removed."""
-        with self._table(write=True) as table:
-            removed = table.remove(where("id").one_of(list(run_ids)))
+        with self._locked():
+            before = self.stamp()
+            removed = self._table(hold_reads=True).remove(where("id").one_of(list(run_ids)))
+            self._log_index(before, [gone_line(run_id) for run_id in run_ids])
             return len(removed)
 
+    def _fast_path_safe(self, stamp: Stamp | None) -> bool:
+        # Splicing a line into the file never parses the rest of it, so it is done only to a file
+        # known to parse: one the index describes (built from a parse, or kept by writes like this).
+        # Any other file takes TinyDB's path, which parses it and refuses it if it is broken.
+        return is_current(self.path, stamp)
+
+    def _log_index(self, before: Stamp | None, lines: list[list[Any]]) -> None:
+        """After a write: if the index described the file before it, record the change and the new stamp."""
+        if is_current(self.path, before):
+            append_index(self.path, self.stamp(), lines)
+
     def get(self, run_id: str) -> RunRecord | None:
-        """The run with this id (a unique prefix also matches), or None; the caller's own copy."""
+        """The run with this id (a unique prefix also matches), or None; the caller's own copy.
+
+        An exact id in a file the index vouches for is read from its own line: the history's
+        detail pane asks for one run at a time, and parsing thousands for it takes a second.
+        """
+        if not self.parsed_current():
+            doc = self._find_line(run_id)
+            if doc is not None:
+                return RunRecord.from_doc(doc, copy=False)
         runs = self.all()
         found = [r for r in runs if r.id == run_id] or [r for r in runs if r.id.startswith(run_id)]
         return RunRecord.from_doc(found[0].to_doc(), copy=False) if len(found) == 1 else None
 
-    def stamp(self) -> tuple[int, int, int] | None:
+    def curves(self, record: RunRecord) -> dict[str, Any]:
+        """A run's downsampled curves: inline in older records, else from its run folder (see greentui.curves)."""
+        from greentui.curves import load_curves
+
+        return load_curves(self.path.parent / record.run_dir if record.run_dir else None, record.curves)
+
+    def _find_line(self, run_id: str) -> dict[str, Any] | None:
+        stamp = self.stamp()
+        if not is_current(self.path, stamp):
+            return None
+        raw = self._raw[1] if self._raw and self._raw[0] == stamp else store_file.read_bytes(self.path)
+        if raw is None or self.stamp() != stamp:
+            return None  # written meanwhile: the slow path reads it afresh
+        self._raw = (stamp, raw)  # kept: the cursor moving over the table asks run after run
+        return store_file.find(raw, run_id)
+
+    def stamp(self) -> Stamp | None:
         """(inode, size, mtime in ns) of the file, None when missing: equal stamps mean nothing was written.
 
         Every write replaces the file by rename, so a new inode marks it even within one mtime tick.
@@ -211,10 +230,28 @@ class RunStore:
         parsed = self._parsed
         if stamp is not None and parsed is not None and parsed[0] == stamp:
             return list(parsed[1])
-        with self._table(write=False) as table:
-            docs = table.all()
+        docs = self._table().all()
         # The documents were parsed from the file just now and nothing else holds them,
         # so the records may own them without the deep copy from_doc makes by default.
         runs = sorted((RunRecord.from_doc(d, copy=False) for d in docs), key=lambda r: r.created_at)
         self._parsed = (stamp, runs) if stamp is not None else None
         return list(runs)
+
+    def parsed_current(self) -> bool:
+        """True when `all` and `get` would answer from memory, without parsing the file."""
+        parsed = self._parsed
+        return parsed is not None and parsed[0] == self.stamp()
+
+    def summaries(self) -> list[RunSummary]:
+        """Every run's table row, oldest first: from the index when it matches the file, else built and saved."""
+        stamp = self.stamp()
+        held = self._summaries
+        if stamp is not None and held is not None and held[0] == stamp:
+            return list(held[1])
+        rows = read_index(self.path, stamp)
+        if rows is None:
+            rows = [RunSummary.of(r) for r in self.all()]
+            write_index(self.path, stamp, rows)
+        rows.sort(key=lambda r: r.created_at)
+        self._summaries = (stamp, rows) if stamp is not None else None
+        return list(rows)

@@ -44,29 +44,38 @@ def test_first_frame_does_not_import_charts_markdown_or_the_history_table() -> N
     assert out.strip() == "[]"
 
 
-def test_a_write_parses_the_store_once(store_path: Path, monkeypatch) -> None:
-    from greentui.store import AtomicJSONStorage
+def _count_parses(monkeypatch) -> list[int]:
+    from greentui import store_file
+
+    parses: list[int] = []
+    original = store_file.parse
+    monkeypatch.setattr(store_file, "parse", lambda path, raw: parses.append(1) or original(path, raw))
+    return parses
+
+
+def test_a_write_parses_the_store_once_and_not_at_all_once_indexed(store_path: Path, monkeypatch) -> None:
+    from greentui.store_index import index_path
 
     store = RunStore(store_path)
     store.insert(RunRecord(id="a", name="a", status="running", created_at=utc_now()))
-    parses = []
-    original = AtomicJSONStorage._parse
-    monkeypatch.setattr(AtomicJSONStorage, "_parse", lambda self: parses.append(1) or original(self))
+    parses = _count_parses(monkeypatch)
     store.insert(RunRecord(id="b", name="b", status="running", created_at=utc_now()))
+    assert len(parses) == 1  # no index yet: TinyDB's path, one parse though TinyDB reads up to four times
+    store.summaries()  # builds the index (one more parse)
     store.update("a", status="completed", metrics={"accuracy": 0.9})
-    assert len(parses) == 2  # one per write, though TinyDB reads up to four times in each
-    assert [(r.id, r.status) for r in store.all()] == [("a", "completed"), ("b", "running")]
+    store.insert(RunRecord(id="c", name="c", status="running", created_at=utc_now()))
+    assert len(parses) == 2  # the index vouches for the file: both writes spliced one line in
+    assert [(r.id, r.status) for r in store.all()] == [("a", "completed"), ("b", "running"), ("c", "running")]
     assert store.get("a").metrics == {"accuracy": 0.9}
+    index_path(store_path).unlink()
+    store.update("b", status="completed")
+    assert len(parses) == 4  # the all() above, then this write without an index: TinyDB's path again
 
 
 def test_reading_an_unchanged_store_does_not_parse_it_again(store_path: Path, monkeypatch) -> None:
-    from greentui.store import AtomicJSONStorage
-
     store = RunStore(store_path)
     store.insert(RunRecord(id="a", name="a", status="running", created_at=utc_now()))
-    parses = []
-    original = AtomicJSONStorage._parse
-    monkeypatch.setattr(AtomicJSONStorage, "_parse", lambda self: parses.append(1) or original(self))
+    parses = _count_parses(monkeypatch)
     first = store.all()
     assert store.all() == first and store.get("a") == first[0] and len(parses) == 1
     RunStore(store_path).update("a", status="completed")  # another writer, as a worker would be

@@ -51,8 +51,7 @@ def test_killed_worker_is_reported_crashed_with_its_curve(store_path: Path) -> N
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2],
              what="the worker to die")
-    listed = json.loads(greentui("ls", "--json", store=store_path).stdout)
-    record = next(r for r in listed if r["id"] == run_id)
+    record = json.loads(greentui("show", run_id, "--json", store=store_path).stdout)
     assert record["status"] == "crashed"
     assert len(record["curves"]["train_loss"]) >= 3
     assert "vanished" in record["error"]
@@ -83,7 +82,7 @@ def test_nan_loss_ends_the_run_as_diverged_at_that_step(store_path: Path, monkey
     record = RunStore(store_path).all()[0]
     assert record.status == "diverged"
     assert "step 4" in record.error and record.metrics["diverged_at_step"] == 4
-    assert [s for s, _ in record.curves["train_loss"]][-1] <= 3
+    assert [s for s, _ in RunStore(store_path).curves(record)["train_loss"]][-1] <= 3
 
 
 def test_broken_codecarbon_and_nvml_do_not_stop_training(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

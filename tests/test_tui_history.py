@@ -10,7 +10,9 @@ from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.dialogs.prompt import PromptDialog
 from greentui.tui.history_view import COLUMNS
 from greentui.tui.screens.compare import CompareScreen
-from greentui.tui.screens.history import HistoryScreen
+from greentui.record import RunRecord
+from greentui.store import AtomicJSONStorage
+from greentui.tui.screens.history import PAGE_ROWS, HistoryScreen
 from greentui.tui.screens.live import LiveScreen
 from tests.test_tui_support import SIZE, isolated_env, make_store, press_to  # noqa: F401 - autouse fixture
 
@@ -167,3 +169,27 @@ async def test_question_mark_opens_help_from_the_table(tmp_path):
         await open_history(pilot)
         await press_to(pilot, "question_mark", HelpDialog)
         await press_to(pilot, "escape", HistoryScreen)
+
+
+async def test_a_long_history_reaches_the_table_a_page_at_a_time_but_sorts_whole(tmp_path):
+    count = 2 * PAGE_ROWS + 50
+    docs = {str(i + 1): RunRecord(id=f"20261121-{i:06d}-a", name=f"run {i:03d}", status="completed",
+                                  created_at=f"2026-11-21T{i // 60:02d}:{i % 60:02d}:00+00:00",
+                                  metrics={"accuracy": i * 37 % count / 1000}).to_doc() for i in range(count)}
+    path = tmp_path / "runs.json"
+    AtomicJSONStorage(path).write({"runs": docs})
+    best = next(i for i in range(count) if i * 37 % count == count - 1)  # the highest accuracy
+    app = create_app(path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        table = screen.query_one(DataTable)
+        assert table.row_count == PAGE_ROWS and screen.sub_title.startswith(f"{count} of {count} runs")
+        await pilot.press("ctrl+end")  # the last row handed over: the next page follows
+        await pilot.pause()
+        assert table.row_count == 2 * PAGE_ROWS
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert table.row_count == count
+        await pilot.press("s", "s", "S")  # accuracy, best first, over every run, not the first page
+        assert names(screen)[0] == f"run {best:03d}"
+        assert table.cursor_row < table.row_count

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from greentui.config import RunConfig
+from greentui.curves import save_curves
 from greentui.metrics import curves_from_events
 from greentui.record import RunRecord
 from greentui.store import RunStore
@@ -75,6 +76,7 @@ def fixture_record(index: int, store: RunStore) -> RunRecord:
     run_dir.mkdir(parents=True, exist_ok=True)
     events = fixture_events(steps=30 + 10 * index, status=status)
     (run_dir / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    save_curves(run_dir, curves_from_events(events))  # where the worker keeps them
     samples = 2000 if index != 4 else 1000
     metrics = {"accuracy": accuracy, "f1": accuracy - 0.01, "eval_loss": 0.62 - accuracy / 3,
                "train_loss": 0.4 + index / 50, "duration_s": duration, "samples_per_s": samples / duration,
@@ -87,7 +89,7 @@ def fixture_record(index: int, store: RunStore) -> RunRecord:
         config=RunConfig().with_values(**changes).to_dict(), hardware={"cpu_model": "Test CPU", "cpu_count": 2},
         measurement={"method": "codecarbon-offline", "carbon_intensity_g_per_kwh": 475.0,
                      "carbon_intensity_source": "world average (assumed: no country set)"},
-        metrics=metrics, curves=curves_from_events(events), run_dir=f"runs/{run_id}",
+        metrics=metrics, run_dir=f"runs/{run_id}",
     )
 
 

@@ -56,9 +56,11 @@ class GreenTuiApp(App[int]):
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # not the main thread (tests) or no such signal here
         if self.attach_running:
-            running = [r for r in self.store.all() if r.status == "running"]
-            if running:
-                self.open_live(running[-1])
+            # Summaries, not records: a start-up on thousands of runs must not parse them all.
+            running = [r for r in self.store.summaries() if r.status == "running"]
+            latest = self.store.get(running[-1].id) if running else None
+            if latest is not None:
+                self.open_live(latest)
                 others = len(running) - 1
                 self.notify("re-attached to a run still going" + (f"; {others} more in history (f3)" if others else ""))
 

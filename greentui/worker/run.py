@@ -13,6 +13,7 @@ from typing import Any
 
 from greentui.config import RunConfig
 from greentui.events import EVENTS_FILE, EventWriter, read_all
+from greentui.curves import CURVES_FILE, save_curves
 from greentui.metrics import curves_from_events, derived_metrics
 from greentui.record import utc_now
 from greentui.store import RunStore, StoreError
@@ -55,10 +56,10 @@ def execute(run_dir: Path) -> int:
         measured = telemetry.stop()
         metrics.update(measured["metrics"])
         metrics.update(derived_metrics(metrics))
-        curves = curves_from_events(read_all(run_dir / EVENTS_FILE))
+        _save_curves(run_dir, events, curves_from_events(read_all(run_dir / EVENTS_FILE)))
         events.emit("summary", status=status, metrics=metrics)
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
-                      curves=curves, measurement=measured["measurement"], error=error)
+                      measurement=measured["measurement"], error=error)
         events.emit("status", status=status, reason=error)
         events.close()
     return 0 if status == "completed" else 1
@@ -139,6 +140,14 @@ def _start_heartbeat(events: EventWriter) -> threading.Event:
 
     threading.Thread(target=beat, name="greentui-heartbeat", daemon=True).start()
     return done
+
+
+def _save_curves(run_dir: Path, events: EventWriter, curves: dict[str, Any]) -> None:
+    """Curves go to the run folder (not runs.json, which stays small); failing that, the events keep them."""
+    try:
+        save_curves(run_dir, curves)
+    except OSError as err:
+        events.emit("error", message=f"could not write {CURVES_FILE}: {err.strerror}")
 
 
 def _store_update(store: RunStore, events: EventWriter, run_id: str, **changes: Any) -> None:

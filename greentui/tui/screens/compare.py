@@ -97,7 +97,7 @@ class CompareScreen(Screen):
 
     def draw_charts(self) -> None:
         """Overlaid train-loss curves and the energy/accuracy scatter."""
-        curves = {short_label(i, self.names[i], 10): [tuple(p) for p in r.curves.get("train_loss", [])]
+        curves = {short_label(i, self.names[i], 10): [tuple(p) for p in self.app.store.curves(r).get("train_loss", [])]
                   for i, r in enumerate(self.runs)}
         self.query_one("#loss-overlay", LineChart).show("train loss", curves, xlabel="step")
         points, labels = [], []

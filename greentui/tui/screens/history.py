@@ -1,4 +1,10 @@
-"""All runs in the store: sortable, filterable table with multi-select, a detail pane and run actions."""
+"""All runs in the store: sortable, filterable table with multi-select, a detail pane and run actions.
+
+The table works on the store's short summaries (its index), not on whole records, and holds
+the sorted, filtered runs a page at a time: Textual measures every cell of every row it is
+given, which for thousands of runs takes seconds, while a screen shows a few dozen. Whole
+records are read only for the detail pane and the actions that need them.
+"""
 
 from __future__ import annotations
 
@@ -14,19 +20,20 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from greentui.export import write_csv
 from greentui.record import RunRecord
-from greentui.store import StoreError
+from greentui.store import RunSummary, StoreError
 from greentui.summary import detail_text
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.history_view import COLUMNS, DATE_COLUMN, row_cells, visible_runs
 
 RELOAD_INTERVAL_S = 2.0
+PAGE_ROWS = 200  # rows handed to the table at a time; the next page comes when the cursor reaches the end
 
 
 class RunsLoaded(Message):
     """A fresh read of the store."""
 
-    def __init__(self, runs: list[RunRecord]) -> None:
+    def __init__(self, runs: list[RunSummary]) -> None:
         super().__init__()
         self.runs = runs
 
@@ -49,8 +56,9 @@ class HistoryScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.runs: list[RunRecord] = []
-        self.shown: list[RunRecord] = []
+        self.runs: list[RunSummary] = []
+        self.shown: list[RunSummary] = []
+        self.page_rows = PAGE_ROWS
         self.selected: set[str] = set()
         self.sort_column = DATE_COLUMN
         self.sort_reverse = False
@@ -70,7 +78,7 @@ class HistoryScreen(Screen):
         table = self.query_one(DataTable)
         for title, _key, width in COLUMNS:
             table.add_column(title, width=width)
-        self.runs = self.app.store.all()
+        self.runs = self.app.store.summaries()
         self.rebuild()
         self.query_one(DataTable).focus()
         self.set_interval(RELOAD_INTERVAL_S, self._tick)
@@ -84,7 +92,7 @@ class HistoryScreen(Screen):
     def _load(self) -> None:
         # The store parses the file again only when it changed: an idle tick costs a stat.
         try:
-            runs = self.app.store.all()
+            runs = self.app.store.summaries()
         except StoreError:
             runs = None  # keep showing what we have; a broken store is reported at start-up
         self.post_message(RunsLoaded(runs if runs is not None else self.runs))
@@ -102,7 +110,7 @@ class HistoryScreen(Screen):
 
     def reload(self) -> None:
         """Read the store now and redraw if the runs changed."""
-        runs = self.app.store.all()
+        runs = self.app.store.summaries()
         if runs != self.runs:
             self.runs = runs
             self.rebuild()
@@ -116,46 +124,64 @@ class HistoryScreen(Screen):
         ids = {r.id for r in self.runs}
         self.selected &= ids
         table.clear()
-        for record in self.shown:
-            table.add_row(*row_cells(record, record.id in self.selected), key=record.id)
+        at = next((i for i, r in enumerate(self.shown) if current is not None and r.id == current.id), None)
+        self.page_rows = max(self.page_rows, PAGE_ROWS * (1 + (at or 0) // PAGE_ROWS))
+        self._add_rows(0, self.page_rows)
         arrow = "▼" if self.sort_reverse else "▲"
         self.sub_title = (f"{len(self.shown)} of {len(self.runs)} runs · sorted by "
                           f"{COLUMNS[self.sort_column][0]} {arrow} · {len(self.selected)} selected")
-        if current is not None and current.id in {r.id for r in self.shown}:
-            table.move_cursor(row=[r.id for r in self.shown].index(current.id), animate=False)
+        if at is not None:
+            table.move_cursor(row=at, animate=False)
         self.show_detail()
 
-    def highlighted(self) -> RunRecord | None:
+    def _add_rows(self, start: int, stop: int) -> None:
+        table = self.query_one(DataTable)
+        for summary in self.shown[start:stop]:
+            table.add_row(*row_cells(summary, summary.id in self.selected), key=summary.id)
+
+    def highlighted(self) -> RunSummary | None:
         """The run under the cursor."""
         table = self.query_one(DataTable)
         if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
             return None
         return self.shown[table.cursor_row]
 
-    def targets(self) -> list[RunRecord]:
+    def targets(self) -> list[RunSummary]:
         """Selected runs in table order, else the highlighted one."""
         chosen = [r for r in self.shown if r.id in self.selected]
         current = self.highlighted()
         return chosen or ([current] if current else [])
 
+    def records(self, summaries: list[RunSummary]) -> list[RunRecord]:
+        """The whole records of some runs (gone ones left out), for the actions that need them."""
+        found = [self.app.store.get(s.id) for s in summaries]
+        return [r for r in found if r is not None]
+
     def show_detail(self) -> None:
-        """Detail pane for the highlighted run."""
-        record = self.highlighted()
-        self.query_one("#detail", Static).update(detail_text(record) if record else "no run highlighted")
+        """Detail pane for the highlighted run (read from its own line of the store: see RunStore.get)."""
+        summary = self.highlighted()
+        record = self.app.store.get(summary.id) if summary else None
+        text = detail_text(record) if record else f"run {summary.id} is gone from the store" if summary else ""
+        self.query_one("#detail", Static).update(text or "no run highlighted")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """Follow the cursor."""
+        """Follow the cursor; at the last row handed to the table, hand it the next page."""
+        if event.cursor_row >= self.page_rows - 1 and self.page_rows < len(self.shown):
+            self._add_rows(self.page_rows, self.page_rows + PAGE_ROWS)
+            self.page_rows += PAGE_ROWS
         self.show_detail()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter opens the live view."""
-        record = self.highlighted()
-        if record is None:
+        summary = self.highlighted()
+        if summary is None:
             return
-        if not record.run_dir:
-            self.notify(f"run {record.id} has no run folder to show live", severity="warning")
+        if not summary.run_dir:
+            self.notify(f"run {summary.id} has no run folder to show live", severity="warning")
             return
-        self.app.open_live(record)
+        record = self.app.store.get(summary.id)
+        if record is not None:
+            self.app.open_live(record)
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         """A click on a header sorts by it (again: reverses)."""
@@ -209,7 +235,7 @@ class HistoryScreen(Screen):
 
     def action_compare(self) -> None:
         """Compare the selected runs (two or more)."""
-        chosen = [r for r in self.shown if r.id in self.selected]
+        chosen = self.records([r for r in self.shown if r.id in self.selected])
         if len(chosen) < 2:
             self.notify("select two or more runs with space, then press c", severity="warning")
             return
@@ -225,7 +251,7 @@ class HistoryScreen(Screen):
             return
 
         def export(target: Path) -> str:
-            rows = write_csv(runs, target)
+            rows = write_csv(self.records(runs), target)
             return f"wrote {rows} row{'s' if rows != 1 else ''} to {target}"
 
         ask_path_and_write(self, f"Export {len(runs)} run(s) to CSV file:", "greentui-runs.csv", export)

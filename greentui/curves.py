@@ -1,0 +1,42 @@
+"""Where a run's downsampled curves live: RUN_DIR/curves.json, beside the events they come from.
+
+They used to sit inside each run's record in runs.json, where they were four fifths of the
+file: with thousands of runs every write and every open of the history paid for them. Records
+written that way (and the reference runs shipped in the repo) still carry them, and are read
+as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+CURVES_FILE = "curves.json"
+
+
+def save_curves(run_dir: Path, curves: Mapping[str, Any]) -> None:
+    """Write the curves into the run folder, replacing any earlier ones whole."""
+    fd, tmp = tempfile.mkstemp(prefix=".curves.", suffix=".tmp", dir=run_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(curves, handle, separators=(",", ":"))
+        os.replace(tmp, run_dir / CURVES_FILE)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_curves(run_dir: Path | None, inline: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's curves: those inline in its record, else its folder's curves.json, else none."""
+    if inline:
+        return dict(inline)
+    if run_dir is None:
+        return {}
+    try:
+        curves = json.loads((run_dir / CURVES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a run whose folder is gone (or never finished) has no curves to show
+    return curves if isinstance(curves, dict) else {}

@@ -1,0 +1,151 @@
+"""The run index: one short row per run, what the history table shows, kept beside runs.json.
+
+Opening the history on thousands of runs must not parse every config, hardware note and
+metric of each. The index (`runs.json.index`) holds the table's columns only, as an append-
+only log of JSON lines: `["run", …]` rows (a later row for the same id replaces the earlier),
+`["gone", id]` for deleted runs, and after every write the stamp (inode, size, mtime) of the
+runs.json it describes. It is valid only while its last line is the stamp of runs.json as it
+is now; anything else (a torn last line, another tool's edit) means it is rebuilt from
+runs.json. It holds nothing runs.json does not, so deleting it loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from greentui.record import FINISHED, RunRecord
+
+HEADER = ["greentui-run-index", 1]
+ROW_METRICS = ("accuracy", "duration_s", "energy_kwh", "emissions_kg", "joules_per_sample")
+Stamp = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What the history table needs of one run; `RunStore.get(id)` gives the whole record."""
+
+    id: str
+    name: str
+    status: str
+    created_at: str
+    tags: tuple[str, ...] = ()
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    run_dir: str = ""
+    pid: int | None = None
+
+    @classmethod
+    def of(cls, record: RunRecord) -> RunSummary:
+        """The summary of a full record."""
+        metrics = {k: v for k in ROW_METRICS if (v := record.metric(k)) is not None}
+        return cls(record.id, record.name, record.status, record.created_at, tuple(record.techniques()),
+                   metrics, record.run_dir, record.pid)
+
+    @property
+    def finished(self) -> bool:
+        """True once the run has reached a final status."""
+        return self.status in FINISHED
+
+    def metric(self, key: str) -> float | None:
+        """One of the table's metrics, or None."""
+        return self.metrics.get(key)
+
+    def techniques(self) -> list[str]:
+        """Short technique tags, as `RunRecord.techniques` gives them."""
+        return list(self.tags)
+
+    def line(self) -> list[Any]:
+        """This summary as an index line."""
+        return ["run", self.id, self.name, self.status, self.created_at, list(self.tags), self.run_dir, self.pid,
+                *(self.metrics.get(k) for k in ROW_METRICS)]
+
+    @classmethod
+    def from_line(cls, line: Sequence[Any]) -> RunSummary:
+        """The summary an index line holds."""
+        metrics = {k: v for k, v in zip(ROW_METRICS, line[8:]) if v is not None}
+        return cls(line[1], line[2], line[3], line[4], tuple(line[5]), metrics, line[6], line[7])
+
+
+def index_path(store_path: Path) -> Path:
+    """Where the index of a store lives."""
+    return store_path.with_name(store_path.name + ".index")
+
+
+def _encode(lines: Iterable[list[Any]]) -> bytes:
+    return "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines).encode()
+
+
+def _stamp_line(stamp: Stamp) -> list[Any]:
+    return ["stamp", *stamp]
+
+
+def is_current(store_path: Path, stamp: Stamp | None) -> bool:
+    """True when the index describes the store file with this stamp (reads only the index's tail)."""
+    if stamp is None:
+        return False
+    try:
+        with open(index_path(store_path), "rb") as handle:
+            handle.seek(max(0, handle.seek(0, os.SEEK_END) - 200))
+            tail = handle.read()
+    except OSError:
+        return False
+    return tail.endswith(b"\n") and tail.rstrip(b"\n").rsplit(b"\n", 1)[-1] == _encode([_stamp_line(stamp)])[:-1]
+
+
+def read_index(store_path: Path, stamp: Stamp | None) -> list[RunSummary] | None:
+    """Every run's summary in first-seen order if the index is current for `stamp`, else None."""
+    if not is_current(store_path, stamp):
+        return None
+    try:
+        raw = index_path(store_path).read_bytes()
+        lines = json.loads(b"[" + raw.rstrip(b"\n").replace(b"\n", b",") + b"]")
+        if lines[0] != HEADER:
+            return None
+        runs: dict[str, RunSummary] = {}
+        for line in lines[1:]:
+            if line[0] == "run":
+                runs[line[1]] = RunSummary.from_line(line)
+            elif line[0] == "gone":
+                runs.pop(line[1], None)
+    except (OSError, ValueError, TypeError, IndexError):
+        return None  # half-written or from another version: rebuilt from runs.json
+    if len(lines) > 2 * len(runs) + 100:
+        write_index(store_path, stamp, list(runs.values()))  # superseded rows pile up: compact
+    return list(runs.values())
+
+
+def write_index(store_path: Path, stamp: Stamp | None, summaries: Sequence[RunSummary]) -> None:
+    """A fresh index, by rename (no fsync: after a crash a stale or torn index is only rebuilt)."""
+    if stamp is None:
+        return
+    target = index_path(store_path)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_encode([HEADER, *(s.line() for s in summaries), _stamp_line(stamp)]))
+        os.replace(tmp, target)
+    except OSError:
+        # Only a shortcut: a store whose folder cannot hold it still works, slower.
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def append_index(store_path: Path, stamp: Stamp | None, lines: Iterable[list[Any]]) -> None:
+    """After a write (under the store's lock) that turned a store the index described into `stamp`."""
+    if stamp is None:
+        return
+    try:
+        with open(index_path(store_path), "ab") as handle:
+            handle.write(_encode([*lines, _stamp_line(stamp)]))
+    except OSError:
+        pass  # the index goes stale and is rebuilt on the next read
+
+
+def gone_line(run_id: str) -> list[Any]:
+    """The index line that removes a run."""
+    return ["gone", run_id]

@@ -16,6 +16,7 @@ EPILOG = """commands:
   greentui run                  run one experiment headless, with a progress bar
   greentui ls | show | export   list, inspect and export stored runs
   greentui stop RUN_ID          stop a running experiment (partial results kept)
+  greentui sweep | report       run techniques against a baseline; what each one buys
   greentui doctor               what can be measured on this machine, and how
 """
 
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     stop.add_argument("run_id")
 
     sub.add_parser("doctor", help="what can be measured here, and how")
+    from greentui.sweep.commands import add_parsers
+
+    add_parsers(sub)
     return parser
 
 
@@ -64,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     from greentui.config import ConfigError
     from greentui.preflight import PreflightError
     from greentui.store import StoreError, resolve_store_path
+    from greentui.sweep.plan import SweepError
 
     store_path = resolve_store_path(args.store)
     try:
@@ -71,9 +76,12 @@ def main(argv: list[str] | None = None) -> int:
             from greentui.tui.app import run_app
 
             return run_app(store_path)
-        from greentui import commands
+        if args.command in ("sweep", "report"):
+            from greentui.sweep import commands
+        else:
+            from greentui import commands  # type: ignore[no-redef]
 
         return getattr(commands, f"cmd_{args.command}")(args, store_path)
-    except (ConfigError, PreflightError, StoreError) as err:
+    except (ConfigError, PreflightError, StoreError, SweepError) as err:
         print(f"greentui: {err}", file=sys.stderr)
         return 2

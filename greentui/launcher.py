@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from greentui.config import RunConfig
 from greentui.preflight import check_loadable, offline_environment
@@ -30,8 +31,9 @@ def default_name(config: RunConfig) -> str:
     return " ".join([model, *config.techniques()]) or model
 
 
-def launch(config: RunConfig, store: RunStore, name: str | None = None) -> RunRecord:
-    """Check everything, store the run as `running`, then start its worker.
+def launch(config: RunConfig, store: RunStore, name: str | None = None,
+           sweep: dict[str, Any] | None = None) -> RunRecord:
+    """Check everything, store the run as `running`, then start its worker; `sweep` tags a sweep's run.
 
     Bad input raises (ConfigError, PreflightError, StoreError) before anything is written.
     """
@@ -50,6 +52,7 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None) -> RunRe
         created_at=utc_now(),
         config=config.to_dict(),
         run_dir=os.path.relpath(run_dir, store.path.parent),
+        sweep=dict(sweep or {}),
     )
     try:
         store.insert(record)

@@ -47,6 +47,7 @@ class RunRecord:
     pid: int | None = None
     error: str | None = None
     versions: Mapping[str, Any] = field(default_factory=dict)
+    sweep: Mapping[str, Any] = field(default_factory=dict)  # {id, role, repeat} for a sweep's runs
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any], copy: bool = True) -> RunRecord:

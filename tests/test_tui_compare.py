@@ -7,7 +7,8 @@ import dataclasses
 from textual.widgets import DataTable, Label
 
 from greentui.tui.app import create_app
-from greentui.tui.compare_data import differing_keys, metric_cells, pareto_front
+from greentui.metrics import pareto_front
+from greentui.tui.compare_data import differing_keys, metric_cells
 from greentui.tui.screens.compare import CompareScreen, distinct_names
 from tests.test_tui_support import SIZE, fixture_record, isolated_env, make_store  # noqa: F401
 

@@ -11,7 +11,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label
 
 from greentui.record import RunRecord
-from greentui.tui.compare_data import differing_keys, metric_cells, pareto_front
+from greentui.metrics import pareto_front
+from greentui.tui.compare_data import differing_keys, metric_cells
 from greentui.tui.widgets.charts import LineChart, ScatterChart
 
 

@@ -1,0 +1,85 @@
+"""What each technique buys: per combination, mean ± spread over repeats and the change against the baseline.
+
+Spread is the sample standard deviation over a combination's completed repeats (none for a
+single run). A change is flagged as noise when it is smaller than the combined spread of the
+two groups, sqrt(sd_baseline² + sd_combination²): the difference could come from running the
+same thing twice. Without repeats on both sides nothing can be said, and the flag says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import sqrt
+from statistics import mean, stdev
+from typing import Iterable, Sequence
+
+from greentui.metrics import pareto_front
+from greentui.record import RunRecord
+from greentui.sweep.plan import BASELINE
+
+# (name in the table, metric key, scale to the unit shown)
+MEASURES = (("energy", "energy_kwh", 1.0), ("time", "duration_s", 1.0), ("co2", "emissions_kg", 1000.0),
+            ("accuracy", "accuracy", 1.0))
+
+
+@dataclass(frozen=True)
+class Stat:
+    """Mean and spread (sample standard deviation, None below two values) of one measure."""
+
+    mean: float
+    spread: float | None
+    n: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stat | None:
+        """The statistic of some values, None for none."""
+        if not values:
+            return None
+        return cls(mean(values), stdev(values) if len(values) > 1 else None, len(values))
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One technique combination against the baseline. Changes are None where a side has no value."""
+
+    role: str
+    runs: int
+    stats: dict[str, Stat | None]
+    change: dict[str, float | None]  # absolute change of the mean, in the unit shown (kWh, s, g, accuracy)
+    change_pct: dict[str, float | None]
+    noise: dict[str, bool | None]  # True: within the spread; None: no spread to judge by
+    kwh_per_accuracy: float | None  # energy ÷ accuracy: kWh spent per unit of accuracy reached
+    pareto: bool = False
+
+
+def completed_groups(records: Iterable[RunRecord], role_of) -> dict[str, list[RunRecord]]:
+    """Completed runs grouped by role, in first-seen order."""
+    groups: dict[str, list[RunRecord]] = {}
+    for record in records:
+        if record.status == "completed":
+            groups.setdefault(role_of(record), []).append(record)
+    return groups
+
+
+def attribute(groups: dict[str, list[RunRecord]], baseline: str = BASELINE) -> list[Attribution]:
+    """One row per group, the baseline first; the energy–accuracy Pareto front marked."""
+    stats = {role: {name: Stat.of([v * scale for r in runs if (v := r.metric(key)) is not None])
+                    for name, key, scale in MEASURES} for role, runs in groups.items()}
+    base = stats.get(baseline, {})
+    rows = []
+    for role in sorted(groups, key=lambda r: r != baseline):
+        own = stats[role]
+        change, pct, noise = {}, {}, {}
+        for name, _key, _scale in MEASURES:
+            a, b = base.get(name), own[name]
+            change[name] = b.mean - a.mean if a and b else None
+            pct[name] = 100 * (b.mean - a.mean) / a.mean if a and b and a.mean else None
+            noise[name] = (abs(b.mean - a.mean) < sqrt(a.spread ** 2 + b.spread ** 2)
+                           if a and b and a.spread is not None and b.spread is not None else None)
+        energy, accuracy = own["energy"], own["accuracy"]
+        ratio = energy.mean / accuracy.mean if energy and accuracy and accuracy.mean else None
+        rows.append(Attribution(role, len(groups[role]), own, change, pct, noise, ratio))
+    points = [(r.stats["energy"].mean, r.stats["accuracy"].mean) if r.stats["energy"] and r.stats["accuracy"]
+              else None for r in rows]
+    front = pareto_front(points)
+    return [Attribution(**{**r.__dict__, "pareto": i in front}) for i, r in enumerate(rows)]

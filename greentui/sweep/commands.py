@@ -1,0 +1,114 @@
+"""`greentui sweep` and `greentui report`: plan, queue, resume, and the attribution table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from greentui.store import RunStore
+
+# Everything else is imported by the commands themselves: `greentui --help` builds these parsers and
+# must stay quick.
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """The `sweep` and `report` sub-commands."""
+    sweep = sub.add_parser("sweep", help="plan and run a sweep of techniques against a baseline")
+    sweep.add_argument("--preset", help="baseline preset (tiny, distilbert-imdb)")
+    sweep.add_argument("--config", type=Path, help="baseline TOML file of config keys")
+    sweep.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="baseline config key (repeatable)")
+    sweep.add_argument("--techniques", metavar="KEY=VALUE,...", help="the techniques to study, each a change from the baseline")
+    sweep.add_argument("--plan", choices=("ablation", "grid"), default="ablation",
+                       help="ablation: baseline, each alone, all together; grid: every combination")
+    sweep.add_argument("--repeats", type=int, default=1, help="runs per config, seeds seed, seed+1, ...")
+    sweep.add_argument("--yes", action="store_true", help="run a large grid without asking")
+    sweep.add_argument("--resume", nargs="?", const="", metavar="SWEEP_ID",
+                       help="finish an interrupted sweep (all unfinished ones without an id)")
+    report = sub.add_parser("report", help="the attribution table of a sweep")
+    report.add_argument("sweep_id")
+    report.add_argument("-o", "--output", type=Path, help="write to this file (.md or .csv) instead of stdout")
+    report.add_argument("--format", choices=("md", "csv"), help="default: from the file name, else md")
+
+
+def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
+    """Plan a new sweep and run it, or resume unfinished ones."""
+    from greentui.store import RunStore
+    from greentui.sweep.plan import SweepError, parse_techniques, plan_runs
+    from greentui.sweep.queue import all_sweeps, create_sweep, load_sweep, run_queue, unfinished
+
+    store = RunStore(store_path)
+    if args.resume is not None:
+        sweeps = [load_sweep(store, args.resume)] if args.resume else \
+            [s for s in all_sweeps(store) if unfinished(store, s)]
+        if not sweeps:
+            print("no unfinished sweep to resume")
+        for sweep in sweeps:
+            print(f"resuming sweep {sweep['id']}: {unfinished(store, sweep)} of {len(sweep['entries'])} runs to go")
+            run_queue(store, sweep)
+            print(f"sweep {sweep['id']} done: greentui report {sweep['id']}")
+        return 0
+    if not args.techniques:
+        raise SweepError("name the techniques to study: --techniques KEY=VALUE[,KEY=VALUE...]")
+    from greentui.commands import config_from_args
+
+    baseline = config_from_args(args)
+    techniques = parse_techniques(args.techniques, baseline)
+    runs = plan_runs(baseline, techniques, args.plan, args.repeats, allow_large=args.yes)
+    store.check()
+    sweep = create_sweep(store, baseline, techniques, args.plan, args.repeats, runs)
+    roles = list(dict.fromkeys(r.role for r in runs))
+    print(f"sweep {sweep['id']}: {len(runs)} runs ({len(roles)} configs x {args.repeats}): {', '.join(roles)}", flush=True)
+    try:
+        run_queue(store, sweep)
+    except KeyboardInterrupt:
+        print(f"\nstopped; `greentui sweep --resume {sweep['id']}` goes on from here", file=sys.stderr)
+        return 130
+    print(f"sweep {sweep['id']} done: greentui report {sweep['id']}")
+    return 0
+
+
+def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
+    """The attribution table of a sweep, as Markdown or CSV text."""
+    from greentui.sweep.attribution import attribute, completed_groups
+    from greentui.sweep.queue import load_sweep
+    from greentui.sweep.report import csv_text, markdown
+
+    sweep = load_sweep(store, sweep_id)
+    records = [r for r in store.all() if r.sweep.get("id") == sweep["id"]]
+    groups = completed_groups(records, lambda r: r.sweep.get("role", "?"))
+    order = list(dict.fromkeys(e["role"] for e in sweep["entries"]))
+    rows = sorted(attribute(groups), key=lambda row: order.index(row.role) if row.role in order else len(order))
+    if fmt == "csv":
+        return csv_text(rows)
+    left_out = len(records) - sum(len(g) for g in groups.values())
+    planned = len(sweep["entries"])
+    techniques = ", ".join(f"{k}={v}" for k, v in sweep["techniques"])
+    base = sweep["baseline"]
+    notes = [f"Plan {sweep['plan']}, {sweep['repeats']} repeat(s), techniques {techniques}; baseline "
+             f"{base['model']} on {base['dataset']}, {base['epochs']:g} epochs, batch {base['batch_size']}, "
+             f"lr {base['learning_rate']:g}.",
+             f"{sum(len(g) for g in groups.values())} completed run(s) of {planned} planned"
+             + (f"; {left_out} not completed (left out)" if left_out else "") + "."]
+    return markdown(rows, f"Sweep {sweep['id']}", notes)
+
+
+def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
+    """Print or write a sweep's attribution table."""
+    from greentui.store import RunStore
+
+    fmt = args.format or ("csv" if args.output and args.output.suffix.lower() == ".csv" else "md")
+    text = sweep_report(RunStore(store_path), args.sweep_id, fmt)
+    if args.output is None:
+        print(text, end="")
+        return 0
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as err:
+        print(f"greentui: cannot write {args.output}: {err.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote the report of sweep {args.sweep_id} to {args.output}")
+    return 0

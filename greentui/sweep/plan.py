@@ -1,0 +1,77 @@
+"""Which runs a sweep makes: the baseline, techniques alone and together (ablation), or every combination (grid)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from greentui.config import RunConfig
+
+PLANS = ("ablation", "grid")
+GRID_LIMIT = 32  # runs a grid may plan without --yes: 2^5 configs, or 2^4 with two repeats
+BASELINE = "baseline"
+
+
+class SweepError(ValueError):
+    """A sweep cannot be planned, found or resumed; the message says which value or file."""
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of a sweep: its role (`baseline` or the technique keys joined by +), config changes and repeat."""
+
+    role: str
+    changes: dict[str, Any]
+    repeat: int
+
+
+def parse_techniques(text: str, baseline: RunConfig) -> list[tuple[str, Any]]:
+    """`mixed_precision=bf16,optimizer=sgd` into checked (key, value) pairs, each a change from the baseline."""
+    pairs: list[tuple[str, Any]] = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise SweepError(f"technique {item!r}: write it as KEY=VALUE, e.g. mixed_precision=bf16")
+        key = key.strip()
+        value = getattr(baseline.with_values(**{key: raw.strip()}), key)  # bad key or value: ConfigError names it
+        if value == getattr(baseline, key):
+            raise SweepError(f"technique {key}={raw.strip()} is the baseline's own value: nothing to study")
+        if any(k == key for k, _ in pairs):
+            raise SweepError(f"technique key '{key}' is given twice")
+        pairs.append((key, value))
+    if not pairs:
+        raise SweepError("no techniques given: --techniques KEY=VALUE[,KEY=VALUE...]")
+    return pairs
+
+
+def role_of(keys: tuple[str, ...]) -> str:
+    """The role name of a combination of technique keys."""
+    return "+".join(keys) or BASELINE
+
+
+def plan_runs(baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str, repeats: int,
+              allow_large: bool = False) -> list[PlannedRun]:
+    """Every run the sweep makes, config by config, each config `repeats` times (seed, seed+1, ...)."""
+    if plan not in PLANS:
+        raise SweepError(f"plan {plan!r}: choose one of {', '.join(PLANS)}")
+    if repeats < 1:
+        raise SweepError(f"repeats {repeats}: at least 1")
+    keys = tuple(k for k, _ in techniques)
+    if plan == "ablation":
+        combos = [(), *((k,) for k in keys)] + ([keys] if len(keys) > 1 else [])
+    else:
+        combos = [c for size in range(len(keys) + 1) for c in combinations(keys, size)]
+    total = len(combos) * repeats
+    if plan == "grid" and total > GRID_LIMIT and not allow_large:
+        raise SweepError(f"a grid of {len(keys)} techniques x {repeats} repeats is {total} runs "
+                         f"(more than {GRID_LIMIT}); pass --yes to run them all")
+    values = dict(techniques)
+    runs = []
+    for combo in combos:
+        changes = {k: values[k] for k in combo}
+        RunConfig.from_mapping(changes, base=baseline)  # every combination must be a valid config
+        for repeat in range(repeats):
+            runs.append(PlannedRun(role_of(combo), {**changes, "seed": baseline.seed + repeat}, repeat))
+    return runs
+

@@ -1,0 +1,130 @@
+"""A sweep's queue on disk, beside the store (`sweeps/ID.json`), and the runner that works through it.
+
+The file is written before any run starts and again as each run is launched, so closing
+greentui, a dropped SSH link or a reboot loses nothing: `greentui sweep --resume` (or the next
+`greentui`) goes on with the runs not yet done, waits for one still running, and never starts
+a finished one again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from filelock import FileLock, Timeout
+
+from greentui.config import RunConfig
+from greentui.launcher import launch, pid_alive
+from greentui.reconcile import reconcile
+from greentui.record import RunRecord, new_run_id, utc_now
+from greentui.store import RunStore
+from greentui.store_file import write_atomically
+from greentui.sweep.plan import PlannedRun, SweepError
+
+POLL_S = 1.0
+Sweep = dict[str, Any]
+
+
+def sweeps_dir(store: RunStore) -> Path:
+    """Folder of the store's sweep files."""
+    return store.path.parent / "sweeps"
+
+
+def create_sweep(store: RunStore, baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str,
+                 repeats: int, runs: list[PlannedRun]) -> Sweep:
+    """Write a new sweep's queue file and return it."""
+    sweep = {"id": new_run_id(), "created_at": utc_now(), "plan": plan, "repeats": repeats,
+             "techniques": [[k, v] for k, v in techniques], "baseline": baseline.to_dict(),
+             "entries": [{"role": r.role, "changes": r.changes, "repeat": r.repeat, "run_id": None} for r in runs]}
+    os.makedirs(sweeps_dir(store), mode=0o700, exist_ok=True)
+    save_sweep(store, sweep)
+    return sweep
+
+
+def save_sweep(store: RunStore, sweep: Sweep) -> None:
+    """Replace the sweep's file atomically."""
+    write_atomically(sweeps_dir(store) / f"{sweep['id']}.json", [json.dumps(sweep, indent=1).encode()])
+
+
+def all_sweeps(store: RunStore) -> list[Sweep]:
+    """Every sweep of the store, oldest first (unreadable files are skipped, never changed)."""
+    sweeps = []
+    for path in sorted(sweeps_dir(store).glob("*.json")):
+        try:
+            sweeps.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return sweeps
+
+
+def load_sweep(store: RunStore, sweep_id: str) -> Sweep:
+    """The sweep with this id or unique id prefix."""
+    found = [s for s in all_sweeps(store) if s["id"] == sweep_id] or \
+        [s for s in all_sweeps(store) if s["id"].startswith(sweep_id)]
+    if len(found) != 1:
+        raise SweepError(f"no sweep {sweep_id!r} in {sweeps_dir(store)}" if not found
+                         else f"sweep id {sweep_id!r} matches {len(found)} sweeps: give more of it")
+    return found[0]
+
+
+def entry_record(store: RunStore, sweep: Sweep, entry: dict[str, Any]) -> RunRecord | None:
+    """The run an entry launched, if any; a run stored but not yet noted in the file (greentui died in between) is adopted."""
+    if entry.get("run_id"):
+        return store.get(entry["run_id"])
+    tag = {"id": sweep["id"], "role": entry["role"], "repeat": entry["repeat"]}
+    return next((r for r in store.all() if dict(r.sweep) == tag), None)
+
+
+def unfinished(store: RunStore, sweep: Sweep) -> int:
+    """How many of the sweep's runs have not finished."""
+    return sum(1 for e in sweep["entries"] if not ((r := entry_record(store, sweep, e)) and r.finished))
+
+
+def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
+              should_stop: Callable[[], bool] = lambda: False) -> None:
+    """Run the sweep's remaining runs one after another (one GPU at a time); returns when all have ended."""
+    lock = FileLock(str(sweeps_dir(store) / f"{sweep['id']}.lock"), timeout=0, mode=0o600)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise SweepError(f"sweep {sweep['id']} is being run by another greentui already") from None
+    try:
+        total = len(sweep["entries"])
+        for number, entry in enumerate(sweep["entries"], 1):
+            if should_stop():
+                return
+            record = entry_record(store, sweep, entry)
+            label = f"[{number}/{total}] {entry['role']} #{entry['repeat'] + 1}"
+            if record is not None and record.finished:
+                continue
+            if record is None:
+                config = RunConfig.from_mapping(entry["changes"], base=RunConfig.from_mapping(sweep["baseline"]))
+                name = f"sweep {sweep['id'][-4:]} {entry['role']} #{entry['repeat'] + 1}"
+                record = launch(config, store, name, sweep={"id": sweep["id"], "role": entry["role"],
+                                                           "repeat": entry["repeat"]})
+                say(f"{label}: run {record.id} started")
+            else:
+                say(f"{label}: run {record.id} still going, waiting for it")
+            entry["run_id"] = record.id
+            save_sweep(store, sweep)
+            final = wait_for(store, record.id, should_stop)
+            if final is not None:
+                say(f"{label}: {final.status}" + (f": {final.error}" if final.error else ""))
+    finally:
+        lock.release()
+
+
+def wait_for(store: RunStore, run_id: str, should_stop: Callable[[], bool] = lambda: False) -> RunRecord | None:
+    """Poll until the run has ended (a vanished worker is marked crashed); None when told to stop waiting."""
+    while not should_stop():
+        record = store.get(run_id)
+        if record is None or record.finished:
+            return record
+        if not pid_alive(record.pid) and record.pid is not None:
+            reconcile(store)
+            return store.get(run_id)
+        time.sleep(POLL_S)
+    return None

@@ -1,0 +1,76 @@
+"""The attribution table as Markdown (for a paper or a terminal) and as CSV (for a spreadsheet)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any, Sequence
+
+from greentui.sweep.attribution import Attribution, Stat
+
+NOISE_MARK = "≈"  # a change smaller than the spread: not distinguishable from running twice
+UNJUDGED_MARK = "?"  # no spread on one side (fewer than two completed repeats)
+PARETO_MARK = "★"
+
+
+def _stat(stat: Stat | None, spec: str, scale: float = 1.0) -> str:
+    if stat is None:
+        return "–"
+    spread = f" ± {format(stat.spread * scale, spec)}" if stat.spread is not None else ""
+    return format(stat.mean * scale, spec) + spread
+
+
+def _change(row: Attribution, name: str, spec: str, scale: float = 1.0, pct: bool = True) -> str:
+    value = row.change[name]
+    if value is None or row.role == "baseline":
+        return "–" if value is None else "baseline"
+    text = format(value * scale, "+" + spec)
+    if pct and row.change_pct[name] is not None:
+        text += f" ({row.change_pct[name]:+.1f} %)"
+    mark = {True: f" {NOISE_MARK}", None: f" {UNJUDGED_MARK}", False: ""}[row.noise[name]]
+    return text + mark
+
+
+def markdown(rows: Sequence[Attribution], title: str, notes: Sequence[str] = ()) -> str:
+    """A Markdown table, one row per technique combination."""
+    head = ["techniques", "runs", "energy kWh", "Δ energy", "time s", "Δ time", "CO₂ g", "Δ CO₂ g",
+            "accuracy", "Δ acc (points)", "kWh per accuracy", "front"]
+    lines = [f"# {title}", "", *notes, "" if notes else "", "| " + " | ".join(head) + " |",
+             "|" + "---|" * len(head)]
+    for row in rows:
+        s = row.stats
+        cells = [row.role, str(row.runs), _stat(s["energy"], ".6f"), _change(row, "energy", ".6f"),
+                 _stat(s["time"], ".1f"), _change(row, "time", ".1f"), _stat(s["co2"], ".3f"),
+                 _change(row, "co2", ".3f"), _stat(s["accuracy"], ".3f"),
+                 _change(row, "accuracy", ".1f", scale=100, pct=False),
+                 "–" if row.kwh_per_accuracy is None else f"{row.kwh_per_accuracy:.6f}",
+                 PARETO_MARK if row.pareto else ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"± is the standard deviation over repeats; {NOISE_MARK}: the change is smaller than the "
+              f"combined spread (not distinguishable from noise); {UNJUDGED_MARK}: fewer than two completed "
+              f"repeats on a side, so no spread to judge by; {PARETO_MARK}: on the energy–accuracy front "
+              "(no other row uses less energy for more accuracy)."]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(rows: Sequence[Attribution]) -> str:
+    """The same table with plain numbers, one column per figure."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    names = {"energy": "energy_kwh", "time": "time_s", "co2": "co2_g", "accuracy": "accuracy"}
+    header: list[str] = ["techniques", "runs"]
+    for label in names.values():
+        header += [f"{label}_mean", f"{label}_sd", f"{label}_change", f"{label}_change_pct", f"{label}_within_noise"]
+    writer.writerow(header + ["kwh_per_accuracy", "pareto"])
+    for row in rows:
+        cells: list[Any] = [row.role, row.runs]
+        for name in names:
+            stat = row.stats[name]
+            cells += [stat.mean if stat else "", "" if not stat or stat.spread is None else stat.spread,
+                      _blank(row.change[name]), _blank(row.change_pct[name]), _blank(row.noise[name])]
+        writer.writerow(cells + [_blank(row.kwh_per_accuracy), row.pareto])
+    return out.getvalue()
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value

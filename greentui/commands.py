@@ -53,7 +53,7 @@ def _follow(store: RunStore, record: RunRecord) -> None:
     tail = EventTail(run_dir_of(store, record) / EVENTS_FILE)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn())
-    state = {"loss": "–", "watts": "–", "co2": "–"}
+    state = {"loss": "–", "watts": "–", "co2": "–", "projected": ""}
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("loading", total=None, info="")
         while True:
@@ -69,10 +69,16 @@ def _follow(store: RunStore, record: RunRecord) -> None:
                     state["watts"] = f"{watts:.0f} W" if watts is not None else "–"
                 elif kind == "energy":
                     state["co2"] = f"{event['emissions_kg'] * 1000:.3f} g CO2"
+                elif kind == "projection":
+                    state["projected"] = (f"  → {event['energy_kwh']:.6f} kWh, "
+                                          f"{event['emissions_kg'] * 1000:.3f} g at the end")
+                elif kind == "budget":
+                    progress.console.print(f"[{'red' if event['state'] == 'exceeded' else 'yellow'}]"
+                                           f"{event['message']}")
                 elif kind == "status" and event["status"] in FINISHED:
                     progress.update(task, description=event["status"])
                     return
-                progress.update(task, info=f"loss {state['loss']}  {state['watts']}  {state['co2']}")
+                progress.update(task, info=f"loss {state['loss']}  {state['watts']}  {state['co2']}{state['projected']}")
             if not pid_alive((store.get(record.id) or record).pid):
                 reconcile(store)
                 return

@@ -56,6 +56,8 @@ class RunConfig:
     lora: bool = False
     lora_r: int = 8
     country: str = ""
+    energy_budget_kwh: float = 0.0  # 0: no budget
+    co2_budget_kg: float = 0.0  # 0: no budget
 
     def __post_init__(self) -> None:
         for spec in fields(self):
@@ -157,6 +159,8 @@ RANGES: dict[str, tuple[float, float, bool]] = {
     "early_stopping_patience": (0, 1000, True),
     "evals_per_epoch": (1, 100, True),
     "lora_r": (1, 1024, True),
+    "energy_budget_kwh": (0.0, 1e6, True),
+    "co2_budget_kg": (0.0, 1e6, True),
 }
 
 _TRUE = {"true", "yes", "on", "1"}

@@ -45,7 +45,8 @@ def one_line_summary(record: RunRecord) -> str:
         f"{fmt(record.metric('emissions_kg'), '.3f', 1000)} g CO2",
     ]
     note = carbon_note(record)
-    return f"{record.id} {record.status}: " + ", ".join(parts) + (f" ({note})" if note else "")
+    why = f"; {record.error}" if record.status == "stopped" and record.error else ""
+    return f"{record.id} {record.status}: " + ", ".join(parts) + (f" ({note})" if note else "") + why
 
 
 def list_row(record: RunRecord) -> tuple[str, ...]:

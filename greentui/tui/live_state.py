@@ -38,6 +38,8 @@ class LiveSnapshot:
     eval_loss: Series = ()
     emissions: Series = ()
     energy: Series = ()
+    projected: tuple[float, float, float] | None = None  # training s, kWh, kg CO2 at the end, from the rate so far
+    budget_note: str | None = None  # the worker's last budget warning or stop
 
 
 class LiveState:
@@ -64,6 +66,8 @@ class LiveState:
         self.eval_loss: list[Point] = []
         self.energy: list[Point] = []
         self.emissions: list[Point] = []
+        self.projected: tuple[float, float, float] | None = None
+        self.budget_note: str | None = None
         self.version = 0  # bumped on every change, so a screen can skip redraws with nothing new
 
     def feed(self, events: Iterable[dict[str, Any]]) -> None:
@@ -124,6 +128,12 @@ class LiveState:
         self.energy.append((elapsed, self.energy_kwh))
         self.emissions.append((elapsed, self.emissions_kg * 1000.0))
 
+    def _on_projection(self, event: dict[str, Any], _elapsed: float) -> None:
+        self.projected = (float(event["duration_s"]), float(event["energy_kwh"]), float(event["emissions_kg"]))
+
+    def _on_budget(self, event: dict[str, Any], _elapsed: float) -> None:
+        self.budget_note = str(event.get("message") or "")
+
     def _on_summary(self, event: dict[str, Any], _elapsed: float) -> None:
         metrics = event.get("metrics") or {}
         self.accuracy = metrics.get("accuracy", self.accuracy)
@@ -152,6 +162,7 @@ class LiveState:
             power={label: tuple(points) for label, points in self.power.items()},
             train_loss=tuple(self.train_loss), eval_loss=tuple(self.eval_loss),
             emissions=tuple(self.emissions), energy=tuple(self.energy),
+            projected=self.projected if self.status == "running" else None, budget_note=self.budget_note,
         )
 
     def _method(self) -> str:

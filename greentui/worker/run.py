@@ -45,7 +45,7 @@ def execute(run_dir: Path) -> int:
     status, error, metrics = "failed", None, {}
     try:
         telemetry.start()
-        status, metrics = _train(config, run_dir, events, stop_requested)
+        status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry)
     except BaseException as err:  # noqa: BLE001 - every failure must end in a stored record
         status, error = _classify_failure(err)
         if hasattr(err, "step"):
@@ -65,13 +65,17 @@ def execute(run_dir: Path) -> int:
     return 0 if status == "completed" else 1
 
 
-def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested: threading.Event) -> tuple[str, dict[str, Any]]:
+def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested: threading.Event,
+           telemetry: Any) -> tuple[str, dict[str, Any], str | None]:
+    """Train and evaluate; (status, metrics, why it stopped early or None)."""
+    from greentui.worker.budget import BudgetGuard
     from greentui.worker.callbacks import EventCallback, watch_loss
     from greentui.worker.training import build_plan
 
     samples_per_step = config.batch_size * config.grad_accum_steps
     callback = EventCallback(events, stop_requested, samples_per_step)
-    plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback])
+    guard = BudgetGuard(events, lambda: telemetry.latest, config.energy_budget_kwh, config.co2_budget_kg)
+    plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback, guard])
     fault = os.environ.get("GREENTUI_FAULT_NAN_STEP")
     watch_loss(plan.trainer.model, callback, nan_at_step=int(fault) if fault else None)
     events.emit(
@@ -105,8 +109,8 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         "trainable_fraction": plan.trainable_params / max(1, plan.total_params),
     }
     _remove_checkpoints(run_dir / "checkpoints")
-    status = "stopped" if callback.stopped_at is not None else "completed"
-    return status, metrics
+    status = "stopped" if callback.stopped_at is not None or guard.exceeded else "completed"
+    return status, metrics, guard.exceeded
 
 
 def _classify_failure(err: BaseException) -> tuple[str, str]:

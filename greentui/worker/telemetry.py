@@ -54,6 +54,7 @@ class Telemetry:
         self.events = events
         self.tracker: Any = None
         self.tracker_error: str | None = None
+        self.latest: dict[str, float] | None = None  # the last cumulative energy figures emitted
         self.nvml = NvmlSampler()
         self.power = PowerStats()
         self._stop = threading.Event()
@@ -127,6 +128,7 @@ class Telemetry:
             "emissions_kg": float(data.emissions),
         }
         self.events.emit("energy", **figures)
+        self.latest = figures  # read by the budget guard on the training thread: one reference swap
         return figures
 
     def stop(self) -> dict[str, Any]:

@@ -30,7 +30,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                     "warmup_ratio", "label_smoothing", "dropout", "grad_accum_steps", "early_stopping_patience",
                     "early_stopping_metric", "dynamic_padding", "group_by_length", "lora", "lora_r")),
     ("Hyper-parameters", ("epochs", "batch_size", "learning_rate", "weight_decay", "seed", "evals_per_epoch")),
-    ("Carbon", ("country",)),
+    ("Carbon", ("country", "energy_budget_kwh", "co2_budget_kg")),
 )
 
 # A technique's parameter appears beside its switch only when the technique is on.

@@ -26,6 +26,12 @@ def strip_text(snap: LiveSnapshot) -> Text:
     text.append(f" measured by: {snap.method}", style="dim")
     if snap.reason:
         text.append(f"  reason: {snap.reason}", style="red")
+    if snap.projected:
+        seconds, kwh, kg = snap.projected
+        text.append(f"\n projected at the end: {kwh:.6f} kWh · CO2 {kg * 1000:.3f} g · "
+                    f"{fmt_duration(seconds)} of training", style="cyan")
+    if snap.budget_note:
+        text.append(f"\n {snap.budget_note}", style="bold red" if "exceeded:" in snap.budget_note else "yellow")
     return text
 
 

@@ -71,27 +71,47 @@ def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
     return 0
 
 
-def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
-    """The attribution table of a sweep, as Markdown or CSV text."""
+def sweep_attribution(store: RunStore, sweep: dict) -> tuple[list, list]:
+    """(attribution rows in plan order, every run of the sweep) for a sweep."""
     from greentui.sweep.attribution import attribute, completed_groups
-    from greentui.sweep.queue import load_sweep
-    from greentui.sweep.report import csv_text, markdown
 
-    sweep = load_sweep(store, sweep_id)
     records = [r for r in store.all() if r.sweep.get("id") == sweep["id"]]
     groups = completed_groups(records, lambda r: r.sweep.get("role", "?"))
     order = list(dict.fromkeys(e["role"] for e in sweep["entries"]))
     rows = sorted(attribute(groups), key=lambda row: order.index(row.role) if row.role in order else len(order))
+    return rows, records
+
+
+def sweep_rows(store: RunStore, sweep: dict) -> tuple[list[tuple[str, ...]], int, str | None]:
+    """The TUI's table cells, how many runs have finished, and which one is running (if any)."""
+    from greentui.sweep.report import PARETO_MARK, short_change, stat_text
+
+    rows, records = sweep_attribution(store, sweep)
+    cells = [(f"{PARETO_MARK if r.pareto else ' '} {r.role}", str(r.runs), stat_text(r.stats["energy"], ".6f"),
+              short_change(r, "energy"), short_change(r, "time"), short_change(r, "co2"),
+              stat_text(r.stats["accuracy"], ".3f"), short_change(r, "accuracy")) for r in rows]
+    running = next((f"{r.sweep.get('role')} #{r.sweep.get('repeat', 0) + 1}" for r in records
+                    if r.status == "running"), None)
+    return cells, sum(1 for r in records if r.finished), running
+
+
+def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
+    """The attribution table of a sweep, as Markdown or CSV text."""
+    from greentui.sweep.queue import load_sweep
+    from greentui.sweep.report import csv_text, markdown
+
+    sweep = load_sweep(store, sweep_id)
+    rows, records = sweep_attribution(store, sweep)
     if fmt == "csv":
         return csv_text(rows)
-    left_out = len(records) - sum(len(g) for g in groups.values())
-    planned = len(sweep["entries"])
+    completed = sum(r.runs for r in rows)
+    left_out = len(records) - completed
     techniques = ", ".join(f"{k}={v}" for k, v in sweep["techniques"])
     base = sweep["baseline"]
     notes = [f"Plan {sweep['plan']}, {sweep['repeats']} repeat(s), techniques {techniques}; baseline "
              f"{base['model']} on {base['dataset']}, {base['epochs']:g} epochs, batch {base['batch_size']}, "
              f"lr {base['learning_rate']:g}.",
-             f"{sum(len(g) for g in groups.values())} completed run(s) of {planned} planned"
+             f"{completed} completed run(s) of {len(sweep['entries'])} planned"
              + (f"; {left_out} not completed (left out)" if left_out else "") + "."]
     return markdown(rows, f"Sweep {sweep['id']}", notes)
 

@@ -13,14 +13,16 @@ UNJUDGED_MARK = "?"  # no spread on one side (fewer than two completed repeats)
 PARETO_MARK = "★"
 
 
-def _stat(stat: Stat | None, spec: str, scale: float = 1.0) -> str:
+def stat_text(stat: Stat | None, spec: str, scale: float = 1.0) -> str:
+    """`mean ± sd` of a statistic, `–` for none."""
     if stat is None:
         return "–"
     spread = f" ± {format(stat.spread * scale, spec)}" if stat.spread is not None else ""
     return format(stat.mean * scale, spec) + spread
 
 
-def _change(row: Attribution, name: str, spec: str, scale: float = 1.0, pct: bool = True) -> str:
+def change_text(row: Attribution, name: str, spec: str, scale: float = 1.0, pct: bool = True) -> str:
+    """A change against the baseline with its percentage and noise mark."""
     value = row.change[name]
     if value is None or row.role == "baseline":
         return "–" if value is None else "baseline"
@@ -31,6 +33,17 @@ def _change(row: Attribution, name: str, spec: str, scale: float = 1.0, pct: boo
     return text + mark
 
 
+def short_change(row: Attribution, name: str) -> str:
+    """A change as a percentage (accuracy: points) with its noise mark, for narrow tables."""
+    if row.role == "baseline":
+        return "baseline"
+    value = row.change[name] if name == "accuracy" else row.change_pct[name]
+    if value is None:
+        return "–"
+    text = f"{value * 100:+.1f} pt" if name == "accuracy" else f"{value:+.1f} %"
+    return text + {True: f" {NOISE_MARK}", None: f" {UNJUDGED_MARK}", False: ""}[row.noise[name]]
+
+
 def markdown(rows: Sequence[Attribution], title: str, notes: Sequence[str] = ()) -> str:
     """A Markdown table, one row per technique combination."""
     head = ["techniques", "runs", "energy kWh", "Δ energy", "time s", "Δ time", "CO₂ g", "Δ CO₂ g",
@@ -39,10 +52,10 @@ def markdown(rows: Sequence[Attribution], title: str, notes: Sequence[str] = ())
              "|" + "---|" * len(head)]
     for row in rows:
         s = row.stats
-        cells = [row.role, str(row.runs), _stat(s["energy"], ".6f"), _change(row, "energy", ".6f"),
-                 _stat(s["time"], ".1f"), _change(row, "time", ".1f"), _stat(s["co2"], ".3f"),
-                 _change(row, "co2", ".3f"), _stat(s["accuracy"], ".3f"),
-                 _change(row, "accuracy", ".1f", scale=100, pct=False),
+        cells = [row.role, str(row.runs), stat_text(s["energy"], ".6f"), change_text(row, "energy", ".6f"),
+                 stat_text(s["time"], ".1f"), change_text(row, "time", ".1f"), stat_text(s["co2"], ".3f"),
+                 change_text(row, "co2", ".3f"), stat_text(s["accuracy"], ".3f"),
+                 change_text(row, "accuracy", ".1f", scale=100, pct=False),
                  "–" if row.kwh_per_accuracy is None else f"{row.kwh_per_accuracy:.6f}",
                  PARETO_MARK if row.pareto else ""]
         lines.append("| " + " | ".join(cells) + " |")

@@ -7,9 +7,13 @@ import signal
 import sys
 from pathlib import Path
 
+from typing import Any
+
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from greentui.record import RunRecord
 from greentui.store import RunStore, StoreError
@@ -26,18 +30,25 @@ def _history_screen() -> Screen:
     return HistoryScreen()
 
 
+def _sweep_screen() -> Screen:
+    from greentui.tui.screens.sweep import SweepScreen
+
+    return SweepScreen()
+
+
 class GreenTuiApp(App[int]):
     """Setup and history are modes (f2 / f3); live and compare screens stack on top of them."""
 
     CSS_PATH = "app.tcss"
     TITLE = "greentui"
-    MODES = {"setup": SetupScreen, "history": _history_screen}
+    MODES = {"setup": SetupScreen, "history": _history_screen, "sweep": _sweep_screen}
     DEFAULT_MODE = "setup"
     ENABLE_COMMAND_PALETTE = False
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help"),
         Binding("f2", "show_mode('setup')", "Setup"),
         Binding("f3", "show_mode('history')", "History"),
+        Binding("f4", "show_mode('sweep')", "Sweep"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -46,6 +57,8 @@ class GreenTuiApp(App[int]):
         self.store = store
         self.attach_running = attach_running
         self.sub_title = store.path.name
+        self._sweeps: list[dict] = []  # sweeps waiting for the one queue runner (one run at a time)
+        self._sweep_runner: Any = None
 
     def on_mount(self) -> None:
         """Restore the terminal on SIGHUP/SIGTERM (a dropped SSH link) by exiting cleanly; re-attach runs."""
@@ -63,6 +76,40 @@ class GreenTuiApp(App[int]):
                 self.open_live(latest)
                 others = len(running) - 1
                 self.notify("re-attached to a run still going" + (f"; {others} more in history (f3)" if others else ""))
+            self._resume_sweeps()
+
+    def _resume_sweeps(self) -> None:
+        """Sweeps left unfinished by an earlier greentui go on (their finished runs are not run again)."""
+        from greentui.sweep.queue import all_sweeps, unfinished
+
+        for sweep in all_sweeps(self.store):
+            left = unfinished(self.store, sweep)
+            if left:
+                self.notify(f"resuming sweep {sweep['id']}: {left} run(s) to go (f4)")
+                self.queue_sweep(sweep)
+
+    def queue_sweep(self, sweep: dict) -> None:
+        """Run a sweep after any already queued, on a thread of this app."""
+        self._sweeps.append(sweep)
+        if not self.sweep_active():
+            self._sweep_runner = self._run_sweeps()
+
+    def sweep_active(self) -> bool:
+        """True while the queue runner has work."""
+        return self._sweep_runner is not None and self._sweep_runner.is_running
+
+    @work(thread=True, group="sweeps", exit_on_error=False)
+    def _run_sweeps(self) -> None:
+        from greentui.sweep.queue import run_queue
+
+        worker = get_current_worker()
+        while self._sweeps and not worker.is_cancelled:
+            sweep = self._sweeps.pop(0)
+            try:
+                run_queue(self.store, sweep, say=lambda text: self.call_from_thread(self.notify, text),
+                          should_stop=lambda: worker.is_cancelled)
+            except Exception as err:  # noqa: BLE001 - shown, and the next sweep still runs
+                self.call_from_thread(self.notify, f"sweep {sweep['id']}: {err}", severity="error")
 
     def open_live(self, record: RunRecord) -> None:
         """Show the live view of a run on top of the current screen."""
@@ -73,10 +120,9 @@ class GreenTuiApp(App[int]):
     async def action_show_mode(self, mode: str) -> None:
         """Go to the setup form or the history table itself, closing live/compare views above it
         (closing a live view never stops its run)."""
-        from greentui.tui.screens.history import HistoryScreen
-
         await self.switch_mode(mode)
-        while len(self.screen_stack) > 1 and not isinstance(self.screen, (SetupScreen, HistoryScreen)):
+        while len(self.screen_stack) > 1 and self.screen.__class__.__name__ not in ("SetupScreen", "HistoryScreen",
+                                                                                       "SweepScreen"):
             await self.pop_screen()
 
     def action_help(self) -> None:

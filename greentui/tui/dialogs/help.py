@@ -13,7 +13,7 @@ HELP_MARKDOWN = """\
 
 Everything works from the keyboard; the footer shows the keys of the current screen.
 
-**Anywhere**: `f1` or `?` this help · `f2` setup · `f3` history · `ctrl+q` quit.
+**Anywhere**: `f1` or `?` this help · `f2` setup · `f3` history · `f4` sweep · `ctrl+q` quit.
 Quitting never stops a run: start greentui again and it re-attaches.
 
 **Setup** (the form): `tab` / `shift+tab` move between fields, `ctrl+r` start the run,
@@ -27,6 +27,13 @@ Charts: power (GPU, or CodeCarbon's CPU and RAM estimate), loss, cumulative CO2.
 next column, `S` reverse, `space` select, `a` select all shown, `c` compare selected,
 `e` export selected to CSV, `d` delete, `n` rename, `enter` open the live view of a
 running run.
+
+**Sweep**: a baseline (preset plus `KEY=VALUE` changes), the techniques to study
+(`mixed_precision=bf16,optimizer=sgd`), the plan (ablation: baseline, each alone, all
+together; grid: every combination) and repeats; `ctrl+r` queues it. Runs go one after
+another; the table shows mean ± spread over repeats and the change against the baseline,
+`≈` where the change is within the spread, `★` on the energy–accuracy front. A sweep left
+unfinished resumes on the next `greentui` (or `greentui sweep --resume`).
 
 **Compare**: `b` next baseline, `escape` back. Green: better than the baseline.
 

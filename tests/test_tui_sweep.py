@@ -1,0 +1,91 @@
+"""The Sweep screen: plan a sweep in the form, run it for real, and watch the attribution table fill in."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import DataTable, Input, Static
+
+from greentui.record import RunRecord
+from greentui.store import RunStore
+from greentui.sweep.queue import all_sweeps
+from greentui.tui.app import create_app
+from greentui.tui.screens.sweep import SweepScreen
+from tests.test_tui_snapshots import LARGE, settle
+from tests.test_tui_support import SIZE, isolated_env, press_to  # noqa: F401 - autouse fixture
+
+SHORT = "train_samples=320 eval_samples=200 batch_size=32 epochs=2"
+
+
+def status_of(screen: SweepScreen) -> str:
+    return str(screen.query_one("#sweep-status", Static).render())
+
+
+def table_rows(screen: SweepScreen) -> list[list[str]]:
+    table = screen.query_one(DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_a_sweep_planned_in_the_form_runs_and_fills_the_table(tmp_path):
+    app = create_app(tmp_path / "runs.json", attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_to(pilot, "f4", SweepScreen)
+        screen = app.screen
+        screen.query_one("#sweep-baseline", Input).value = SHORT
+        screen.query_one("#sweep-techniques", Input).value = "label_smoothing=0.1"
+        screen.query_one("#sweep-repeats", Input).value = "1"
+        await pilot.press("ctrl+r")
+        for _ in range(600):  # two real runs of the tiny model
+            await pilot.pause(0.25)
+            if "2 of 2 runs finished" in status_of(screen) and len(table_rows(screen)) == 2:
+                break
+        assert "2 of 2 runs finished" in status_of(screen), status_of(screen)
+        rows = table_rows(screen)
+        assert [r[0].strip("★ ") for r in rows] == ["baseline", "label_smoothing"]
+        assert rows[0][3] == "baseline" and rows[1][3].endswith(("%", "?"))  # a change against the baseline
+    runs = RunStore(tmp_path / "runs.json").all()
+    assert sorted(r.sweep["role"] for r in runs) == ["baseline", "label_smoothing"]
+    assert all(r.status == "completed" for r in runs)
+
+
+async def test_bad_sweep_input_is_named_and_nothing_is_queued(tmp_path):
+    app = create_app(tmp_path / "runs.json", attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_to(pilot, "f4", SweepScreen)
+        app.screen.query_one("#sweep-techniques", Input).value = "optimizer=lion"
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert any("config key 'optimizer'" in str(n.message) for n in app._notifications)
+    assert all_sweeps(RunStore(tmp_path / "runs.json")) == []
+
+
+def sweep_fixture(tmp_path) -> None:
+    """A finished two-repeat ablation of label smoothing, with fixed figures."""
+    store = RunStore(tmp_path / "runs.json")
+    sweep_id = "20261122-090000-5eed"
+    entries = []
+    figures = {("baseline", 0): (0.00040, 49.0, 0.881), ("baseline", 1): (0.00042, 51.0, 0.877),
+               ("label_smoothing", 0): (0.00036, 45.0, 0.889), ("label_smoothing", 1): (0.00037, 46.0, 0.887)}
+    for n, ((role, repeat), (kwh, seconds, acc)) in enumerate(figures.items()):
+        run_id = f"20261122-09{n:02d}00-a{n:03d}"
+        store.insert(RunRecord(id=run_id, name=f"sweep 5eed {role} #{repeat + 1}", status="completed",
+                               created_at=f"2026-11-22T09:{n:02d}:00+00:00",
+                               metrics={"energy_kwh": kwh, "duration_s": seconds, "emissions_kg": kwh * 0.475,
+                                        "accuracy": acc},
+                               sweep={"id": sweep_id, "role": role, "repeat": repeat}))
+        entries.append({"role": role, "changes": {}, "repeat": repeat, "run_id": run_id})
+    folder = tmp_path / "sweeps"
+    folder.mkdir()
+    (folder / f"{sweep_id}.json").write_text(json.dumps({
+        "id": sweep_id, "created_at": "2026-11-22T09:00:00+00:00", "plan": "ablation", "repeats": 2,
+        "techniques": [["label_smoothing", 0.1]], "baseline": {}, "entries": entries}))
+
+
+def test_sweep_screen_snapshot(snap_compare, tmp_path):
+    sweep_fixture(tmp_path)
+
+    async def show(pilot):
+        await pilot.press("f4")
+        await settle(pilot, lambda: isinstance(pilot.app.screen, SweepScreen))
+
+    assert snap_compare(create_app(tmp_path / "runs.json", attach_running=False), terminal_size=LARGE, run_before=show)

@@ -94,3 +94,19 @@ def test_report_markdown_and_csv_carry_the_same_figures() -> None:
     table = list(csv.DictReader(io.StringIO(csv_text(rows))))
     assert float(table[1]["energy_kwh_change"]) == pytest.approx(-0.5)
     assert table[1]["accuracy_within_noise"] == "True" and table[0]["energy_kwh_change"] == "0.0"
+
+
+def test_any_runs_group_by_technique_tags_against_a_chosen_baseline(store_path) -> None:
+    from greentui.store import RunStore
+    from greentui.sweep.commands import runs_report
+
+    store = RunStore(store_path)
+    for n, (config, kwh) in enumerate([({}, 1.0), ({}, 1.2), ({"lora": True}, 0.5), ({"lora": True}, 0.7)]):
+        store.insert(RunRecord(id=f"r{n}", name=f"r{n}", status="completed", created_at=f"2026-11-22T09:0{n}",
+                               config=RunConfig().with_values(**config).to_dict(),
+                               metrics={"energy_kwh": kwh, "duration_s": 10.0, "accuracy": 0.8}))
+    text = runs_report(store, ["r1", "r2", "r3"], baseline_id="r0")
+    assert "| baseline | 2 | 1.100000 ± 0.141421 |" in text
+    assert "| lora8 | 2 | 0.600000 ± 0.141421 | -0.500000 (-45.5 %) |" in text
+    with pytest.raises(SweepError, match="no run 'nope'"):
+        runs_report(store, ["nope"], baseline_id="r0")

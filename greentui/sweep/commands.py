@@ -28,8 +28,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--yes", action="store_true", help="run a large grid without asking")
     sweep.add_argument("--resume", nargs="?", const="", metavar="SWEEP_ID",
                        help="finish an interrupted sweep (all unfinished ones without an id)")
-    report = sub.add_parser("report", help="the attribution table of a sweep")
-    report.add_argument("sweep_id")
+    report = sub.add_parser("report", help="the attribution table of a sweep, or of any runs against a baseline")
+    report.add_argument("sweep_id", nargs="?", help="the sweep (or use --runs and --baseline)")
+    report.add_argument("--runs", nargs="+", metavar="RUN_ID", help="any runs, grouped by their techniques")
+    report.add_argument("--baseline", metavar="RUN_ID", help="with --runs: the run (and its repeats) to compare against")
     report.add_argument("-o", "--output", type=Path, help="write to this file (.md or .csv) instead of stdout")
     report.add_argument("--format", choices=("md", "csv"), help="default: from the file name, else md")
 
@@ -116,12 +118,47 @@ def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
     return markdown(rows, f"Sweep {sweep['id']}", notes)
 
 
+def runs_report(store: RunStore, run_ids: list[str], baseline_id: str, fmt: str = "md") -> str:
+    """The attribution table of any runs: grouped by technique tags, the baseline run's group first."""
+    from greentui.sweep.attribution import attribute, completed_groups
+    from greentui.sweep.plan import BASELINE, SweepError
+    from greentui.sweep.report import csv_text, markdown
+
+    records = []
+    for run_id in dict.fromkeys([baseline_id, *run_ids]):
+        record = store.get(run_id)
+        if record is None:
+            raise SweepError(f"no run {run_id!r} in {store.path}")
+        records.append(record)
+    base_tags = records[0].techniques()
+
+    def role_of(record) -> str:
+        # Runs with the baseline's techniques are its repeats; the others are named by their tags.
+        tags = record.techniques()
+        return BASELINE if tags == base_tags else " ".join(tags) or "(no technique)"
+
+    rows = attribute(completed_groups(records, role_of))
+    if fmt == "csv":
+        return csv_text(rows)
+    return markdown(rows, f"{len(records)} runs against {records[0].id}",
+                    [f"Grouped by technique tags; baseline: {records[0].name} ({' '.join(base_tags) or 'no technique'})."])
+
+
 def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
-    """Print or write a sweep's attribution table."""
+    """Print or write a sweep's attribution table, or that of chosen runs against a baseline."""
     from greentui.store import RunStore
+    from greentui.sweep.plan import SweepError
 
     fmt = args.format or ("csv" if args.output and args.output.suffix.lower() == ".csv" else "md")
-    text = sweep_report(RunStore(store_path), args.sweep_id, fmt)
+    store = RunStore(store_path)
+    if args.runs:
+        if not args.baseline:
+            raise SweepError("--runs needs --baseline RUN_ID: the run the others are compared with")
+        text = runs_report(store, args.runs, args.baseline, fmt)
+    elif args.sweep_id:
+        text = sweep_report(store, args.sweep_id, fmt)
+    else:
+        raise SweepError("name a sweep (greentui report SWEEP_ID) or runs (--runs ID... --baseline ID)")
     if args.output is None:
         print(text, end="")
         return 0
@@ -130,5 +167,5 @@ def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
     except OSError as err:
         print(f"greentui: cannot write {args.output}: {err.strerror}", file=sys.stderr)
         return 2
-    print(f"wrote the report of sweep {args.sweep_id} to {args.output}")
+    print(f"wrote the report to {args.output}")
     return 0

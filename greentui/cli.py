@@ -6,6 +6,7 @@ Imports stay light here: `greentui --help` must not pay for torch or Textual.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -85,3 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, PreflightError, StoreError, SweepError) as err:
         print(f"greentui: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `greentui ls | head`: the reader has gone. Point stdout at nothing so the interpreter's
+        # final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

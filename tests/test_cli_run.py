@@ -108,3 +108,18 @@ def test_stop_keeps_partial_results(store_path: Path) -> None:
     assert record is not None and record.status == "stopped"
     assert record.metrics["energy_kwh"] > 0 and 0 < record.metrics["steps"] < record.metrics["total_steps"]
     assert RunStore(store_path).curves(record)["train_loss"]
+
+
+def test_output_cut_short_by_a_closed_pipe_is_quiet(store_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from greentui.record import RunRecord
+    from greentui.store import AtomicJSONStorage
+
+    docs = {str(i): RunRecord(id=f"r{i}", name=f"run {i}", status="completed", created_at="").to_doc()
+            for i in range(1, 400)}  # far more JSON than a pipe holds
+    AtomicJSONStorage(store_path).write({"runs": docs})
+    done = subprocess.run(f"{sys.executable} -m greentui --store {store_path} ls --json | head -c 10",
+                          shell=True, capture_output=True, text=True)
+    assert done.stdout.startswith("[") and done.stderr == ""

@@ -56,7 +56,7 @@ def matches(record: RunRecord, query: str) -> bool:
 
 def visible_runs(runs: Sequence[RunRecord], query: str, sort_column: int, reverse: bool) -> list[RunRecord]:
     """The runs to show: filtered by `query`, sorted by a column; missing values always sort last."""
-    shown = [r for r in runs if matches(r, query)]
+    shown = [r for r in runs if matches(r, query)] if query.strip() else list(runs)
     key = COLUMNS[sort_column][1]
     present = [r for r in shown if key(r) is not None]
     missing = [r for r in shown if key(r) is None]

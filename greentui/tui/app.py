@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import threading
 from pathlib import Path
-
-from typing import Any
 
 from textual import work
 from textual.app import App
@@ -58,7 +57,8 @@ class GreenTuiApp(App[int]):
         self.attach_running = attach_running
         self.sub_title = store.path.name
         self._sweeps: list[dict] = []  # sweeps waiting for the one queue runner (one run at a time)
-        self._sweep_runner: Any = None
+        self._sweep_lock = threading.Lock()
+        self._runner_busy = False
 
     def on_mount(self) -> None:
         """Restore the terminal on SIGHUP/SIGTERM (a dropped SSH link) by exiting cleanly; re-attach runs."""
@@ -90,26 +90,34 @@ class GreenTuiApp(App[int]):
 
     def queue_sweep(self, sweep: dict) -> None:
         """Run a sweep after any already queued, on a thread of this app."""
-        self._sweeps.append(sweep)
-        if not self.sweep_active():
-            self._sweep_runner = self._run_sweeps()
+        with self._sweep_lock:
+            self._sweeps.append(sweep)
+            if self._runner_busy:
+                return
+            self._runner_busy = True
+        self._run_sweeps()
 
     def sweep_active(self) -> bool:
         """True while the queue runner has work."""
-        return self._sweep_runner is not None and self._sweep_runner.is_running
+        return self._runner_busy
 
     @work(thread=True, group="sweeps", exit_on_error=False)
     def _run_sweeps(self) -> None:
         from greentui.sweep.queue import run_queue
 
         worker = get_current_worker()
-        while self._sweeps and not worker.is_cancelled:
-            sweep = self._sweeps.pop(0)
+        while True:
+            with self._sweep_lock:  # taken with the append in queue_sweep: no sweep is left unrun
+                if not self._sweeps or worker.is_cancelled:
+                    self._runner_busy = False
+                    return
+                sweep = self._sweeps.pop(0)
             try:
                 run_queue(self.store, sweep, say=lambda text: self.call_from_thread(self.notify, text),
                           should_stop=lambda: worker.is_cancelled)
             except Exception as err:  # noqa: BLE001 - shown, and the next sweep still runs
-                self.call_from_thread(self.notify, f"sweep {sweep['id']}: {err}", severity="error")
+                if not worker.is_cancelled:
+                    self.call_from_thread(self.notify, f"sweep {sweep['id']}: {err}", severity="error")
 
     def open_live(self, record: RunRecord) -> None:
         """Show the live view of a run on top of the current screen."""

@@ -80,3 +80,16 @@ def test_reading_an_unchanged_store_does_not_parse_it_again(store_path: Path, mo
     assert store.all() == first and store.get("a") == first[0] and len(parses) == 1
     RunStore(store_path).update("a", status="completed")  # another writer, as a worker would be
     assert store.get("a").status == "completed"
+
+
+def test_one_run_is_read_from_its_own_line_when_the_index_vouches_for_the_file(store_path: Path, monkeypatch) -> None:
+    store = RunStore(store_path)
+    for run_id in ("a", "b", "c"):
+        store.insert(RunRecord(id=run_id, name=run_id, status="running", created_at=utc_now(), metrics={"n": 1}))
+    store.summaries()  # the index
+    parses = _count_parses(monkeypatch)
+    reader = RunStore(store_path)
+    assert reader.get("b").metrics == {"n": 1} and reader.get("c").name == "c"
+    assert parses == []
+    assert reader.get("zz") is None and len(parses) == 1  # not found that way: the whole file, once
+    assert reader.get("a").name == "a"  # a prefix or a miss falls back to the parsed runs

@@ -66,7 +66,7 @@ def _tracked(cfg: RunConfig, run_dir: Path) -> float:
     try:
         telemetry.start()
         with _quiet():
-            _status, metrics = _train(cfg, run_dir, events, threading.Event())
+            _status, metrics, _reason = _train(cfg, run_dir, events, threading.Event(), telemetry)
     finally:
         heartbeat.set()
         telemetry.stop()

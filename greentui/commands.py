@@ -15,7 +15,7 @@ from greentui.presets import DEFAULT_PRESET, preset
 from greentui.reconcile import reconcile
 from greentui.record import FINISHED, RunRecord
 from greentui.store import RunStore
-from greentui.summary import one_line_summary
+from greentui.summary import fmt_duration, one_line_summary
 
 POLL_S = 0.5
 
@@ -51,7 +51,8 @@ def _follow(store: RunStore, record: RunRecord) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     tail = EventTail(run_dir_of(store, record) / EVENTS_FILE)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    # A short bar leaves room on an 80-column terminal for the figures and the projection.
+    columns = (TextColumn("{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
                TextColumn("{task.fields[info]}"), TimeElapsedColumn())
     state = {"loss": "–", "watts": "–", "co2": "–", "projected": ""}
     with Progress(*columns, transient=False) as progress:
@@ -70,8 +71,9 @@ def _follow(store: RunStore, record: RunRecord) -> None:
                 elif kind == "energy":
                     state["co2"] = f"{event['emissions_kg'] * 1000:.3f} g CO2"
                 elif kind == "projection":
-                    state["projected"] = (f"  → {event['energy_kwh']:.6f} kWh, "
-                                          f"{event['emissions_kg'] * 1000:.3f} g at the end")
+                    # Training time, energy and CO2 at the end, at the rate so far (see greentui.projection).
+                    state["projected"] = (f"  projected {fmt_duration(event['duration_s'])} · "
+                                          f"{event['energy_kwh']:.6f} kWh · {event['emissions_kg'] * 1000:.3f} g")
                 elif kind == "budget":
                     progress.console.print(f"[{'red' if event['state'] == 'exceeded' else 'yellow'}]"
                                            f"{event['message']}")

@@ -10,6 +10,9 @@ Event types and their main fields:
 - eval:      step, epoch, accuracy, f1, eval_loss
 - power:     gpu_w (list, one per GPU), cpu_w, ram_w, gpu_util, gpu_mem_mb, gpu_temp_c
 - energy:    energy_kwh, cpu_energy_kwh, gpu_energy_kwh, ram_energy_kwh, emissions_kg (cumulative)
+- projection: step, total_steps, duration_s (training), energy_kwh, emissions_kg: totals at the end
+             of training at the rate so far (greentui.projection), every ~2 s once 3 % is done
+- budget:    state (warning|exceeded|unmeasured), message: a budget will be / has been exceeded, or cannot be
 - heartbeat: step
 - summary:   metrics (final), status
 - error:     message, traceback

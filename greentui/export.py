@@ -11,13 +11,13 @@ from greentui.config import KEYS
 from greentui.record import RunRecord
 
 TOP_LEVEL = ("id", "name", "status", "created_at", "started_at", "finished_at", "error")
-NESTED = ("metrics", "hardware", "measurement", "versions")
+NESTED = ("metrics", "hardware", "measurement", "versions", "sweep")  # sweep.id/role/repeat for a sweep's runs
 # Spreadsheets run cells that start with these as formulas (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def flatten(record: RunRecord) -> dict[str, Any]:
-    """One CSV row: top-level fields, config.<key>, then metrics./hardware./measurement./versions. columns."""
+    """One CSV row: top-level fields, config.<key>, then metrics./hardware./measurement./versions./sweep. columns."""
     row: dict[str, Any] = {key: getattr(record, key) for key in TOP_LEVEL}
     row["techniques"] = " ".join(record.techniques())
     for key in KEYS:

@@ -28,6 +28,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--yes", action="store_true", help="run a large grid without asking")
     sweep.add_argument("--resume", nargs="?", const="", metavar="SWEEP_ID",
                        help="finish an interrupted sweep (all unfinished ones without an id)")
+    sweep.add_argument("--detach", action="store_true",
+                       help="run the queue in the background, in its own session (log: sweeps/ID.log)")
+    sweep.add_argument("--list", action="store_true", help="list the sweeps and how far each has got")
     report = sub.add_parser("report", help="the attribution table of a sweep, or of any runs against a baseline")
     report.add_argument("sweep_id", nargs="?", help="the sweep (or use --runs and --baseline)")
     report.add_argument("--runs", nargs="+", metavar="RUN_ID", help="any runs, grouped by their techniques")
@@ -37,22 +40,25 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
-    """Plan a new sweep and run it, or resume unfinished ones."""
+    """Plan a new sweep and run it, resume unfinished ones, or list them."""
     from greentui.store import RunStore
     from greentui.sweep.plan import SweepError, parse_techniques, plan_runs
-    from greentui.sweep.queue import all_sweeps, create_sweep, load_sweep, run_queue, unfinished
+    from greentui.sweep.queue import (all_sweeps, create_sweep, load_sweep, progress_line, unfinished,
+                                      unfinished_sweeps)
 
     store = RunStore(store_path)
+    if args.list:
+        print("\n".join(progress_line(store, sweep) for sweep in all_sweeps(store)) or "no sweeps yet")
+        return 0
     if args.resume is not None:
-        sweeps = [load_sweep(store, args.resume)] if args.resume else \
-            [s for s in all_sweeps(store) if unfinished(store, s)]
+        sweeps = [load_sweep(store, args.resume)] if args.resume else unfinished_sweeps(store)
         if not sweeps:
             print("no unfinished sweep to resume")
         for sweep in sweeps:
             print(f"resuming sweep {sweep['id']}: {unfinished(store, sweep)} of {len(sweep['entries'])} runs to go")
-            run_queue(store, sweep)
-            print(f"sweep {sweep['id']} done: greentui report {sweep['id']}")
-        return 0
+        if args.detach and sweeps:  # one runner for them all: sweeps run one after another, never side by side
+            return _detach(store, sweeps[0]["id"] if args.resume else None)
+        return _work_through(store, sweeps, quiet_busy=not args.resume)
     if not args.techniques:
         raise SweepError("name the techniques to study: --techniques KEY=VALUE[,KEY=VALUE...]")
     from greentui.commands import config_from_args
@@ -64,12 +70,34 @@ def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
     sweep = create_sweep(store, baseline, techniques, args.plan, args.repeats, runs)
     roles = list(dict.fromkeys(r.role for r in runs))
     print(f"sweep {sweep['id']}: {len(runs)} runs ({len(roles)} configs x {args.repeats}): {', '.join(roles)}", flush=True)
-    try:
-        run_queue(store, sweep)
-    except KeyboardInterrupt:
-        print(f"\nstopped; `greentui sweep --resume {sweep['id']}` goes on from here", file=sys.stderr)
-        return 130
-    print(f"sweep {sweep['id']} done: greentui report {sweep['id']}")
+    return _detach(store, sweep["id"]) if args.detach else _work_through(store, [sweep])
+
+
+def _detach(store: RunStore, sweep_id: str | None) -> int:
+    """Hand the queue to `greentui sweep --resume [ID]` in its own session."""
+    from greentui.sweep.queue import spawn_runner
+
+    pid, log = spawn_runner(store, sweep_id)
+    print(f"running in the background (pid {pid}); output in {log}; `greentui sweep --list` shows progress")
+    return 0
+
+
+def _work_through(store: RunStore, sweeps: list, quiet_busy: bool = False) -> int:
+    """Run the sweeps' queues here, one after another."""
+    from greentui.sweep.queue import SweepBusy, run_queue
+
+    for sweep in sweeps:
+        try:
+            run_queue(store, sweep)
+        except SweepBusy as err:
+            if not quiet_busy:  # a named sweep must say so; "resume them all" goes on with the rest
+                raise
+            print(f"skipped: {err}")
+            continue
+        except KeyboardInterrupt:
+            print(f"\nstopped; `greentui sweep --resume {sweep['id']}` goes on from here", file=sys.stderr)
+            return 130
+        print(f"sweep {sweep['id']} done: greentui report {sweep['id']}", flush=True)
     return 0
 
 
@@ -100,7 +128,7 @@ def sweep_rows(store: RunStore, sweep: dict) -> tuple[list[tuple[str, ...]], int
 def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
     """The attribution table of a sweep, as Markdown or CSV text."""
     from greentui.sweep.queue import load_sweep
-    from greentui.sweep.report import csv_text, markdown
+    from greentui.sweep.report import csv_text, markdown, measurement_note
 
     sweep = load_sweep(store, sweep_id)
     rows, records = sweep_attribution(store, sweep)
@@ -115,6 +143,7 @@ def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
              f"lr {base['learning_rate']:g}.",
              f"{completed} completed run(s) of {len(sweep['entries'])} planned"
              + (f"; {left_out} not completed (left out)" if left_out else "") + "."]
+    notes += filter(None, [measurement_note(records)])
     return markdown(rows, f"Sweep {sweep['id']}", notes)
 
 

@@ -4,12 +4,19 @@ The file is written before any run starts and again as each run is launched, so 
 greentui, a dropped SSH link or a reboot loses nothing: `greentui sweep --resume` (or the next
 `greentui`) goes on with the runs not yet done, waits for one still running, and never starts
 a finished one again.
+
+A run that ended failed, crashed, stopped or diverged is finished too: its outcome is the
+result, and the report leaves it out of the figures and says how many it left out. It is not
+run again, because a failure that repeats (out of memory, say) would loop, and re-running only
+the failed repeats would quietly favour the lucky ones. To retry, plan a new sweep.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -26,6 +33,10 @@ from greentui.sweep.plan import PlannedRun, SweepError
 
 POLL_S = 1.0
 Sweep = dict[str, Any]
+
+
+class SweepBusy(SweepError):
+    """Another greentui (or a detached runner) is working through this sweep right now."""
 
 
 def sweeps_dir(store: RunStore) -> Path:
@@ -83,6 +94,37 @@ def unfinished(store: RunStore, sweep: Sweep) -> int:
     return sum(1 for e in sweep["entries"] if not ((r := entry_record(store, sweep, e)) and r.finished))
 
 
+def unfinished_sweeps(store: RunStore) -> list[Sweep]:
+    """The store's sweeps with runs still to start or still running, oldest first (for the TUI and --resume)."""
+    return [s for s in all_sweeps(store) if unfinished(store, s)]
+
+
+def progress_line(store: RunStore, sweep: Sweep) -> str:
+    """One line for `greentui sweep --list`: id, plan, runs finished of planned, techniques."""
+    total = len(sweep["entries"])
+    techniques = ", ".join(f"{k}={v}" for k, v in sweep["techniques"])
+    return f"{sweep['id']}  {sweep['plan']:<8} {total - unfinished(store, sweep)}/{total} finished  {techniques}"
+
+
+def spawn_runner(store: RunStore, sweep_id: str | None) -> tuple[int, Path]:
+    """Run `greentui sweep --resume [ID]` in its own session, like a worker; returns its pid and log file.
+
+    Its own session and a log file, never a pipe: closing the terminal or SSH link must not stop it.
+    Without an id the one runner works through every unfinished sweep, one run at a time.
+    """
+    log = sweeps_dir(store) / f"{sweep_id or 'resume'}.log"
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    command = [sys.executable, "-m", "greentui", "--store", str(store.path.resolve()), "sweep", "--resume"]
+    try:
+        process = subprocess.Popen(  # an argument list, never a shell
+            command + ([sweep_id] if sweep_id else []),
+            stdin=subprocess.DEVNULL, stdout=fd, stderr=subprocess.STDOUT, start_new_session=True,
+            close_fds=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    finally:
+        os.close(fd)
+    return process.pid, log
+
+
 def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
               should_stop: Callable[[], bool] = lambda: False) -> None:
     """Run the sweep's remaining runs one after another (one GPU at a time); returns when all have ended."""
@@ -90,7 +132,7 @@ def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
     try:
         lock.acquire()
     except Timeout:
-        raise SweepError(f"sweep {sweep['id']} is being run by another greentui already") from None
+        raise SweepBusy(f"sweep {sweep['id']} is being run by another greentui already") from None
     try:
         total = len(sweep["entries"])
         for number, entry in enumerate(sweep["entries"], 1):
@@ -99,6 +141,9 @@ def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
             record = entry_record(store, sweep, entry)
             label = f"[{number}/{total}] {entry['role']} #{entry['repeat'] + 1}"
             if record is not None and record.finished:
+                if entry.get("run_id") != record.id:  # adopted: note it, so the file names every run
+                    entry["run_id"] = record.id
+                    save_sweep(store, sweep)
                 continue
             if record is None:
                 config = RunConfig.from_mapping(entry["changes"], base=RunConfig.from_mapping(sweep["baseline"]))
@@ -123,8 +168,12 @@ def wait_for(store: RunStore, run_id: str, should_stop: Callable[[], bool] = lam
         record = store.get(run_id)
         if record is None or record.finished:
             return record
-        if not pid_alive(record.pid) and record.pid is not None:
+        if not pid_alive(record.pid):
+            # Gone without a final status, or its pid was never stored (greentui died mid-launch):
+            # reconcile decides, and leaves a run alone while it is young or its events still flow.
             reconcile(store)
-            return store.get(run_id)
+            record = store.get(run_id)
+            if record is None or record.finished:
+                return record
         time.sleep(POLL_S)
     return None

@@ -6,11 +6,36 @@ import csv
 import io
 from typing import Any, Sequence
 
+from greentui.record import RunRecord
 from greentui.sweep.attribution import Attribution, Stat
 
 NOISE_MARK = "≈"  # a change smaller than the spread: not distinguishable from running twice
 UNJUDGED_MARK = "?"  # no spread on one side (fewer than two completed repeats)
 PARETO_MARK = "★"
+
+
+def measurement_note(records: Sequence[RunRecord]) -> str | None:
+    """Where and how the completed runs were measured, in one line; None when no run says.
+
+    Rows measured on different machines or by different methods are not comparable, so every
+    distinct setup is named and the line says how many there are.
+    """
+    setups: list[str] = []
+    for record in records:
+        if record.status != "completed" or not record.hardware:
+            continue
+        hw, how = record.hardware, record.measurement
+        gpus = ", ".join(hw.get("gpus") or []) or "no GPU"
+        gpu_method = str(how.get("gpu", "?")).split(":")[0]  # the reason after the colon is long
+        text = (f"{hw.get('cpu_model', '?')} ×{hw.get('cpu_count', '?')}, {gpus}, trained on {hw.get('device', '?')}; "
+                f"energy by {how.get('method', '?')} (CPU: {how.get('cpu', '?')}; GPU: {gpu_method}); "
+                f"CO₂ at {how.get('carbon_intensity_g_per_kwh', '?')} g/kWh, {how.get('carbon_intensity_source', '?')}")
+        if text not in setups:
+            setups.append(text)
+    if not setups:
+        return None
+    head = "Measured on " if len(setups) == 1 else f"Measured on {len(setups)} different setups (compare with care): "
+    return head + " | ".join(setups) + "."
 
 
 def stat_text(stat: Stat | None, spec: str, scale: float = 1.0) -> str:

@@ -54,8 +54,8 @@ FIELD_HELP: dict[str, str] = {
     "country": "3-letter ISO code (FRA, USA, DEU…) for the grid's carbon intensity. Empty: the world "
     "average of 475 g CO2/kWh is assumed, and the run says so.",
     "energy_budget_kwh": "Most energy this run may use (kWh); 0: no limit. A warning once the projection "
-    "from the rate so far goes over it; the run stops (status stopped, the reason recorded) once the "
-    "measured energy does.",
+    "from the rate so far goes over it; the run stops (status stopped, the reason recorded, no final "
+    "evaluation: the last one during training stands) once the measured energy does.",
     "co2_budget_kg": "Most CO2 this run may emit (kg); 0: no limit. Warned and enforced like the energy budget.",
 }
 

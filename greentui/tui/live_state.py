@@ -39,7 +39,7 @@ class LiveSnapshot:
     emissions: Series = ()
     energy: Series = ()
     projected: tuple[float, float, float] | None = None  # training s, kWh, kg CO2 at the end, from the rate so far
-    budget_note: str | None = None  # the worker's last budget warning or stop
+    budget_note: str | None = None  # the worker's last budget warning or stop, while running
 
 
 class LiveState:
@@ -162,7 +162,9 @@ class LiveState:
             power={label: tuple(points) for label, points in self.power.items()},
             train_loss=tuple(self.train_loss), eval_loss=tuple(self.eval_loss),
             emissions=tuple(self.emissions), energy=tuple(self.energy),
-            projected=self.projected if self.status == "running" else None, budget_note=self.budget_note,
+            # A finished run has its measured figures, and a budget stop is its status reason.
+            projected=self.projected if self.status == "running" else None,
+            budget_note=self.budget_note if self.status == "running" else None,
         )
 
     def _method(self) -> str:

@@ -28,6 +28,8 @@ class EventCallback(TrainerCallback):
         self.samples_per_step = samples_per_step
         self.stopped_at: int | None = None
         self.last_step = 0
+        self.last_eval: dict[str, Any] | None = None  # the Trainer's metrics of the latest evaluation
+        self.last_eval_step: int | None = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.events.emit("info", message="training started", total_steps=state.max_steps)
@@ -63,6 +65,7 @@ class EventCallback(TrainerCallback):
 
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, Any] | None = None, **kwargs: Any) -> None:
         metrics = metrics or {}
+        self.last_eval, self.last_eval_step = metrics, state.global_step
         self.events.emit(
             "eval",
             step=state.global_step,

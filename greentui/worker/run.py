@@ -74,7 +74,8 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
 
     samples_per_step = config.batch_size * config.grad_accum_steps
     callback = EventCallback(events, stop_requested, samples_per_step)
-    guard = BudgetGuard(events, lambda: telemetry.latest, config.energy_budget_kwh, config.co2_budget_kg)
+    guard = BudgetGuard(events, lambda: telemetry.latest, config.energy_budget_kwh, config.co2_budget_kg,
+                        measuring=telemetry.tracker is not None)
     plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback, guard])
     fault = os.environ.get("GREENTUI_FAULT_NAN_STEP")
     watch_loss(plan.trainer.model, callback, nan_at_step=int(fault) if fault else None)
@@ -91,8 +92,9 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
     started = time.monotonic()
     output = plan.trainer.train()
     train_duration = time.monotonic() - started
-    final_eval = plan.trainer.evaluate()  # also emits the last eval event through the callback
     steps_done = plan.trainer.state.global_step
+    # A spent budget allows no final evaluation: the last one during training (if any) stands.
+    final_eval = (callback.last_eval or {}) if guard.exceeded else plan.trainer.evaluate()
     metrics = {
         "accuracy": final_eval.get("eval_accuracy"),
         "f1": final_eval.get("eval_f1"),
@@ -108,6 +110,8 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         "total_params": plan.total_params,
         "trainable_fraction": plan.trainable_params / max(1, plan.total_params),
     }
+    if guard.exceeded:
+        metrics["evaluated_at_step"] = callback.last_eval_step  # None: stopped before any evaluation
     _remove_checkpoints(run_dir / "checkpoints")
     status = "stopped" if callback.stopped_at is not None or guard.exceeded else "completed"
     return status, metrics, guard.exceeded

@@ -54,7 +54,7 @@ class Telemetry:
         self.events = events
         self.tracker: Any = None
         self.tracker_error: str | None = None
-        self.latest: dict[str, float] | None = None  # the last cumulative energy figures emitted
+        self.latest: dict[str, float] | None = None  # the last energy figures and their `measured_at`
         self.nvml = NvmlSampler()
         self.power = PowerStats()
         self._stop = threading.Event()
@@ -103,6 +103,7 @@ class Telemetry:
             self.power.add("gpu", sum(sample.power_w))
         data = self._live_emissions()
         if data is not None:
+            self._remember(_energy_figures(data))  # each second for the guard; energy events every 2 s
             fields["cpu_w"] = float(data.cpu_power)
             fields["ram_w"] = float(data.ram_power)
             self.power.add("cpu", fields["cpu_w"])
@@ -120,16 +121,18 @@ class Telemetry:
     def _emit_energy(self, data: Any) -> dict[str, float] | None:
         if data is None:
             return None
-        figures = {
-            "energy_kwh": float(data.energy_consumed),
-            "cpu_energy_kwh": float(data.cpu_energy),
-            "gpu_energy_kwh": float(data.gpu_energy),
-            "ram_energy_kwh": float(data.ram_energy),
-            "emissions_kg": float(data.emissions),
-        }
+        figures = _energy_figures(data)
         self.events.emit("energy", **figures)
-        self.latest = figures  # read by the budget guard on the training thread: one reference swap
+        self._remember(figures)
         return figures
+
+    def _remember(self, figures: dict[str, float]) -> None:
+        # CodeCarbon's totals are as of its last measurement (each CODECARBON_INTERVAL_S, on the
+        # time.perf_counter clock); the projection needs that time. The budget guard reads `latest`
+        # on the training thread: one reference swap, no lock.
+        measured = getattr(self.tracker, "_last_measured_time", None)
+        at = float(measured) if isinstance(measured, (int, float)) else time.perf_counter()
+        self.latest = {**figures, "measured_at": at}
 
     def stop(self) -> dict[str, Any]:
         """Stop measuring; returns the final energy figures, power stats and the measurement record."""
@@ -166,6 +169,17 @@ class Telemetry:
         if self.tracker_error:
             method["missing"] = self.tracker_error
         return method
+
+
+def _energy_figures(data: Any) -> dict[str, float]:
+    """The cumulative energy and emissions in CodeCarbon's EmissionsData, as an energy event's fields."""
+    return {
+        "energy_kwh": float(data.energy_consumed),
+        "cpu_energy_kwh": float(data.cpu_energy),
+        "gpu_energy_kwh": float(data.gpu_energy),
+        "ram_energy_kwh": float(data.ram_energy),
+        "emissions_kg": float(data.emissions),
+    }
 
 
 def _codecarbon_modes(tracker: Any) -> dict[str, str]:

@@ -43,9 +43,27 @@ async def test_table_lists_runs_oldest_first_with_figures(tmp_path):
         screen = await open_history(pilot)
         assert names(screen) == ["baseline", "bf16 cosine", "lora r8", "sgd ckpt", "half data"]
         row = screen.query_one(DataTable).get_row_at(1)
-        assert list(row) == ["  bf16 cosine", "completed", "11-21 10:05", "bf16 cosine n2000", "0.851", "36 s",
-                             "0.000398", "0.189", "0.72"]
+        assert [str(cell) for cell in row] == ["  bf16 cosine", "completed", "11-21 10:05", "bf16 cosine n2000",
+                                               "0.851", "36 s", "0.000398", "0.189", "0.72"]
         assert "name: baseline" in str(screen.query_one("#detail").render())
+
+
+async def test_a_name_with_brackets_shows_as_typed(tmp_path):
+    # Names are the user's text, never markup: "[/b]" would otherwise be a markup error.
+    store = make_store(tmp_path)
+    first = store.all()[0]
+    store.update(first.id, name="[red]lr 1e-3[/b] run")
+    app = create_app(store.path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        assert names(screen)[0] == "[red]lr 1e-3[/b] run"
+        assert "name: [red]lr 1e-3[/b] run" in str(screen.query_one("#detail").render())
+        await pilot.press("d")  # the delete question names the run
+        assert isinstance(app.screen, ConfirmDialog) and "[/b]" in str(app.screen.query_one(".dialog-question").render())
+        await pilot.press("n", "space", "space", "c")  # compare: column labels and the baseline title
+        await pilot.pause()
+        assert isinstance(app.screen, CompareScreen)
+        assert "[red]lr 1e-3[/b] run" in str(app.screen.query_one("#metrics-title").render())
 
 
 async def test_sort_by_any_column_and_reverse(tmp_path):

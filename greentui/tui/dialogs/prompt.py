@@ -26,9 +26,9 @@ class PromptDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """Question, input, hint."""
         with Vertical(classes="dialog"):
-            yield Label(self.question, classes="dialog-question")
+            yield Label(self.question, classes="dialog-question", markup=False)  # names and paths
             yield Input(self.value, id="prompt-input")
-            yield Label(self.hint, classes="dialog-hint")
+            yield Label(self.hint, classes="dialog-hint", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Accept the text (blank counts as cancel)."""

@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label
+from textual.widgets import DataTable, Header, Label
 
 from greentui.record import RunRecord
 from greentui.metrics import pareto_front
 from greentui.tui.compare_data import differing_keys, metric_cells
 from greentui.tui.widgets.charts import LineChart, ScatterChart
+from greentui.tui.widgets.footer import Footer
 
 
 def distinct_names(runs: list[RunRecord]) -> list[str]:
@@ -53,14 +54,14 @@ class CompareScreen(Screen):
         """Tables over charts, all in one scrolling column so it fits 80x24."""
         yield Header()
         with VerticalScroll(id="compare-body"):
-            yield Label("", id="metrics-title", classes="group-title")
+            yield Label("", id="metrics-title", classes="group-title", markup=False)  # holds a run name
             yield DataTable(id="metrics-table", cursor_type="none", show_cursor=False)
             yield Label("Config keys that differ", classes="group-title")
             yield DataTable(id="diff-table", cursor_type="none", show_cursor=False)
             with Horizontal(id="compare-charts"):
                 yield LineChart(id="loss-overlay")
                 yield ScatterChart(id="pareto-chart")
-            yield Label("", id="pareto-note")
+            yield Label("", id="pareto-note", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -68,10 +69,11 @@ class CompareScreen(Screen):
         self.sub_title = f"{len(self.runs)} runs"
         self.fill_metrics()
         diff = self.query_one("#diff-table", DataTable)
-        diff.add_columns("key", *(short_label(i, n) for i, n in enumerate(self.names)))
+        # Text, not strings: the table reads strings as markup, and names and values are the user's.
+        diff.add_columns("key", *(Text(short_label(i, n)) for i, n in enumerate(self.names)))
         rows = differing_keys(self.runs)
         for key, values in rows:
-            diff.add_row(key, *values)
+            diff.add_row(key, *(Text(str(value)) for value in values))
         if not rows:
             diff.add_row("(none: same config)", *("" for _ in self.runs))
         self.query_one("#metrics-table", DataTable).focus()
@@ -84,7 +86,7 @@ class CompareScreen(Screen):
             f"Metrics, change against baseline {self.baseline + 1} ({base.name}) · b: next baseline")
         table = self.query_one("#metrics-table", DataTable)
         table.clear(columns=True)
-        table.add_columns("metric", *(short_label(i, n) + (" (base)" if i == self.baseline else "")
+        table.add_columns("metric", *(Text(short_label(i, n) + (" (base)" if i == self.baseline else ""))
                                       for i, n in enumerate(self.names)))
         for label, cells in metric_cells(self.runs, self.baseline):
             row = [Text(label)]

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from greentui.export import write_csv
 from greentui.record import RunRecord
@@ -25,9 +25,12 @@ from greentui.summary import detail_text
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.history_view import COLUMNS, DATE_COLUMN, row_cells, visible_runs
+from greentui.tui.widgets.footer import Footer
 
 RELOAD_INTERVAL_S = 2.0
-PAGE_ROWS = 200  # rows handed to the table at a time; the next page comes when the cursor reaches the end
+# Rows handed to the table at a time (a few screens' worth); the next page comes when the
+# cursor reaches the end. The table measures every cell it is given, so fewer is quicker.
+PAGE_ROWS = 100
 
 
 class RunsLoaded(Message):
@@ -70,7 +73,7 @@ class HistoryScreen(Screen):
         yield Input(placeholder="/ filter: text  status:completed  tech:lora", id="filter", compact=True)
         yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="detail-pane"):
-            yield Static("no run highlighted", id="detail")
+            yield Static("no run highlighted", id="detail", markup=False)  # run names are text, not markup
         yield Footer()
 
     def on_mount(self) -> None:

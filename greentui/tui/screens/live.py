@@ -13,13 +13,14 @@ from textual.binding import Binding
 from textual.containers import Grid
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from greentui.events import EVENTS_FILE, EventTail
 from greentui.record import RunRecord
 from greentui.tui.live_state import LiveState
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.widgets.charts import LineChart
+from greentui.tui.widgets.footer import Footer
 from greentui.tui.widgets.status_strip import StatusStrip
 
 REDRAW_INTERVAL_S = 0.5

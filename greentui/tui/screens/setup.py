@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
 from greentui.config import KEYS, ConfigError, RunConfig, load_toml, save_toml
 from greentui.presets import DEFAULT_PRESET, PRESETS
@@ -21,6 +21,7 @@ from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.help_text import help_for
 from greentui.tui.settings import load_last_config, save_last_config
 from greentui.tui.widgets.config_field import ConfigField
+from greentui.tui.widgets.footer import Footer
 
 # (group title, [(key, shown only when this predicate of the form's raw values holds)])
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -90,7 +91,7 @@ class SetupScreen(Screen):
             with Vertical(id="side"):
                 yield Static("", id="side-title")
                 yield Static(help_for(""), id="side-help")
-                yield Label("", id="form-status")
+                yield Label("", id="form-status", markup=False)  # shows typed values and paths
                 yield Button("Run ▶ (ctrl+r)", id="run-button", variant="success", compact=True)
         yield Footer()
 

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
 from greentui.presets import DEFAULT_PRESET, PRESETS
 from greentui.sweep.plan import PLANS, SweepError
+from greentui.tui.widgets.footer import Footer
 
 REFRESH_S = 2.0
 # ★ before a row's techniques: on the energy–accuracy front; ≈: a change within the spread.
@@ -42,7 +43,7 @@ class SweepScreen(Screen):
             yield Select([(p, p) for p in PLANS], value="ablation", allow_blank=False, id="sweep-plan", compact=True)
             yield Label("repeats", classes="sweep-label")
             yield Input("2", id="sweep-repeats", compact=True, type="integer")
-        yield Static("", id="sweep-status")
+        yield Static("", id="sweep-status", markup=False)  # shows typed techniques
         yield DataTable(id="sweep-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 

@@ -44,6 +44,9 @@ class RunsLoaded(Message):
 class HistoryScreen(Screen):
     """The run table; reloads the store every two seconds while showing, so running runs update."""
 
+    # The table has focus from the start, not the filter box first: each focus change that
+    # changes the keys shown rebuilds the footer.
+    AUTO_FOCUS = "#runs-table"
     BINDINGS = [
         Binding("space", "toggle_select", "Select"),
         Binding("a", "select_all", "All"),
@@ -80,7 +83,7 @@ class HistoryScreen(Screen):
         """Columns, first load, and the reload clock."""
         table = self.query_one(DataTable)
         for title, _key, width in COLUMNS:
-            table.add_column(title, width=width)
+            table.add_column(title, width=width or len(title))  # fitting columns widen in _add_rows
         self.runs = self.app.store.summaries()
         self.rebuild()
         self.query_one(DataTable).focus()
@@ -139,8 +142,15 @@ class HistoryScreen(Screen):
 
     def _add_rows(self, start: int, stop: int) -> None:
         table = self.query_one(DataTable)
-        for summary in self.shown[start:stop]:
-            table.add_row(*row_cells(summary, summary.id in self.selected), key=summary.id)
+        rows = [(summary.id, row_cells(summary, summary.id in self.selected)) for summary in self.shown[start:stop]]
+        # Widen the fitting columns to these cells before adding them. Left to the table, it
+        # would draw the rows, measure them once idle, and draw them all again at the new widths.
+        for index, (_title, _key, fixed) in enumerate(COLUMNS):
+            if fixed is None and rows:
+                column = table.ordered_columns[index]
+                column.width = max(column.width, max(cells[index].cell_len for _id, cells in rows))
+        for run_id, cells in rows:
+            table.add_row(*cells, key=run_id)
 
     def highlighted(self) -> RunSummary | None:
         """The run under the cursor."""

@@ -71,6 +71,8 @@ def field_error(key: str, raw: Any) -> str | None:
 class SetupScreen(Screen):
     """Form for a new run; the last used config (or the tiny preset) fills it at start."""
 
+    _validation_queued = False  # see queue_validation
+    AUTO_FOCUS = "#input-model"  # where on_mount puts it anyway: one focus change, not two (each restyles the form)
     BINDINGS = [
         Binding("ctrl+r", "run", "Run", priority=True),
         Binding("ctrl+s", "save", "Save TOML", priority=True),
@@ -147,13 +149,27 @@ class SetupScreen(Screen):
         """The form as a validated config; raises ConfigError naming the first bad key."""
         return RunConfig.from_mapping(self.raw_values())
 
+    def queue_validation(self) -> None:
+        """Validate the form once the changes queued so far are handled: once for a burst.
+
+        Each control reports its first value as it mounts: validating the whole form for each
+        of those cost a third of a second before the first frame.
+        """
+        if not self._validation_queued:
+            self._validation_queued = True
+            self.call_later(self._validate_queued)
+
+    def _validate_queued(self) -> None:
+        self._validation_queued = False
+        self.validate_form()
+
     def on_input_changed(self, event: Input.Changed) -> None:
         """Validate as the user types."""
-        self.validate_form()
+        self.queue_validation()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         """A technique switched on or off."""
-        self.validate_form()
+        self.queue_validation()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         """A preset fills the whole form; any other choice just re-validates."""
@@ -161,7 +177,7 @@ class SetupScreen(Screen):
             self.fill(PRESETS[event.value])
             self.query_one("#form-status", Label).update(f"filled from preset '{event.value}'")
         else:
-            self.validate_form()
+            self.queue_validation()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
         """Explain the focused field in the side panel."""

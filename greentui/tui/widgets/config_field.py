@@ -39,10 +39,9 @@ class ConfigField(Vertical):
         self.blank = blank  # a select that may show no choice, with this prompt
 
     def compose(self) -> ComposeResult:
-        """Label, control, error."""
+        """Label and control; the error line is added the first time there is an error."""
         with Horizontal(classes="field-row"):
             yield from self._compose_row()
-        yield Label("", classes="field-error")
 
     def _compose_row(self) -> ComposeResult:
         prefix = "└ " if self.has_class("sub-field") else ""
@@ -87,5 +86,11 @@ class ConfigField(Vertical):
 
     def show_error(self, message: str | None) -> None:
         """Show why the value is refused (None clears it)."""
-        self.query_one(".field-error", Label).update(f"✗ {message}" if message else "")
+        lines = self.query(".field-error")
+        if lines:
+            lines.first(Label).update(f"✗ {message}" if message else "")
+        elif message:
+            # Mounted on demand: a line per field from the start made the form a sixth bigger,
+            # and every widget costs start-up time.
+            self.mount(Label(f"✗ {message}", classes="field-error", markup=False))
         self.set_class(bool(message), "invalid")

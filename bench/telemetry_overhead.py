@@ -27,7 +27,7 @@ from train_rate import config
 
 TARGET = 0.98
 TURN_STEPS = 10  # about half a second of training per turn on 2 cores
-SESSIONS = 11  # one session's ratio varies by about ±2 % here (an A/A check: both sides untracked)
+SESSIONS = 11  # one session's ratio varies by about ±2 % here (an A/A check by hand, both sides untracked)
 
 
 def bootstrap_interval(values: list[float], rounds: int = 2000, level: float = 0.9) -> tuple[float, float]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from common import Row, main, median
 from lockstep import take_turns
-from train_rate import config
+from train_rate import config, worker_telemetry
 
 TARGET = 0.98
 TURN_STEPS = 10  # about half a second of training per turn on 2 cores
@@ -40,22 +40,11 @@ def bootstrap_interval(values: list[float], rounds: int = 2000, level: float = 0
 
 def telemetry_alone(seconds: float) -> float:
     """CPU seconds per second this process spends on the worker's telemetry and heartbeat alone."""
-    from greentui.events import EVENTS_FILE, EventWriter
-    from greentui.worker.run import _start_heartbeat
-    from greentui.worker.telemetry import Telemetry
-
-    with tempfile.TemporaryDirectory(prefix="greentui-bench-") as folder:
-        events = EventWriter(Path(folder) / EVENTS_FILE)
-        telemetry = Telemetry(Path(folder), "", events)
-        heartbeat = _start_heartbeat(events)
-        telemetry.start()
+    with tempfile.TemporaryDirectory(prefix="greentui-bench-") as folder, worker_telemetry(Path(folder)):
         time.sleep(2)  # CodeCarbon's start-up measurements are not the steady state
         cpu, wall = time.process_time(), time.perf_counter()
         threading.Event().wait(seconds)
         share = (time.process_time() - cpu) / (time.perf_counter() - wall)
-        heartbeat.set()
-        telemetry.stop()
-        events.close()
     return share
 
 

@@ -17,6 +17,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import Any, Iterator
 
 from greentui.config import RunConfig
 
@@ -56,22 +57,31 @@ def samples_per_s(cfg: RunConfig, tracked: bool = False) -> float:
 def _tracked(cfg: RunConfig, run_dir: Path) -> float:
     # The worker's own training function, under the worker's own telemetry; only the store
     # writes before and after training are left out (they are outside the timed part anyway).
+    from greentui.worker.run import _train
+
+    with worker_telemetry(run_dir, cfg.country) as (events, telemetry), _quiet():
+        _status, metrics, _reason = _train(cfg, run_dir, events, threading.Event(), telemetry)
+    return metrics["samples_trained"] / metrics["duration_s"]
+
+
+@contextlib.contextmanager
+def worker_telemetry(run_dir: Path, country: str = "") -> Iterator[tuple[Any, Any]]:
+    """What the worker runs around training: the events file, the heartbeat, and CodeCarbon with
+    the NVML sampler (Telemetry); yields (events, telemetry) and stops them all after the block."""
     from greentui.events import EVENTS_FILE, EventWriter
-    from greentui.worker.run import _start_heartbeat, _train
+    from greentui.worker.run import _start_heartbeat
     from greentui.worker.telemetry import Telemetry
 
     events = EventWriter(run_dir / EVENTS_FILE)
-    telemetry = Telemetry(run_dir, cfg.country, events)
+    telemetry = Telemetry(run_dir, country, events)
     heartbeat = _start_heartbeat(events)
     try:
         telemetry.start()
-        with _quiet():
-            _status, metrics, _reason = _train(cfg, run_dir, events, threading.Event(), telemetry)
+        yield events, telemetry
     finally:
         heartbeat.set()
         telemetry.stop()
         events.close()
-    return metrics["samples_trained"] / metrics["duration_s"]
 
 
 @contextlib.contextmanager

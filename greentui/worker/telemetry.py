@@ -88,20 +88,20 @@ class Telemetry:
         last_energy = 0.0
         while not self._stop.wait(POWER_EVENT_INTERVAL_S):
             try:
-                self._emit_power()
+                data = self._live_emissions()  # one read of CodeCarbon's totals serves both events
+                self._emit_power(data)
                 if time.monotonic() - last_energy >= ENERGY_EVENT_INTERVAL_S:
                     last_energy = time.monotonic()
-                    self._emit_energy(self._live_emissions())
+                    self._emit_energy(data)
             except Exception as err:  # noqa: BLE001 - measurement must never stop the run
                 self.events.emit("info", message=f"telemetry sample failed: {err}")
 
-    def _emit_power(self) -> None:
+    def _emit_power(self, data: Any) -> None:
         sample = self.nvml.drain()
         fields: dict[str, Any] = {}
         if sample is not None:
             fields.update(sample.as_event())
             self.power.add("gpu", sum(sample.power_w))
-        data = self._live_emissions()
         if data is not None:
             self._remember(_energy_figures(data))  # each second for the guard; energy events every 2 s
             fields["cpu_w"] = float(data.cpu_power)

@@ -21,11 +21,14 @@ import string
 from collections import Counter
 from pathlib import Path
 
+import demo_vocab as V
 import torch
 from tokenizers import normalizers, pre_tokenizers
-from transformers import DistilBertConfig, DistilBertForSequenceClassification, DistilBertTokenizer
-
-import demo_vocab as V
+from transformers import (
+    DistilBertConfig,
+    DistilBertForSequenceClassification,
+    DistilBertTokenizer,
+)
 
 SEED = 1234
 N_TRAIN, N_TEST = 5000, 1000

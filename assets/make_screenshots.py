@@ -12,9 +12,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from greentui.launcher import launch, stop
 from greentui.presets import preset
-from greentui.store import RunStore
+from greentui.runs.launch import launch
+from greentui.runs.process import stop
+from greentui.store.run_store import RunStore
 from greentui.tui.app import create_app
 from greentui.tui.screens.compare import CompareScreen
 from greentui.tui.screens.live import LiveScreen

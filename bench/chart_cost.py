@@ -35,7 +35,7 @@ def events(count: int) -> list[dict]:
 
 async def measure(points: int, repeats: int) -> list[float]:
     """Milliseconds per full redraw of the three panels."""
-    from greentui.record import RunRecord, utc_now
+    from greentui.store.record import RunRecord, utc_now
     from greentui.tui.app import create_app
     from greentui.tui.screens.live import LiveScreen
     from greentui.tui.widgets.charts import LineChart

@@ -22,8 +22,8 @@ CHILD = r"""
 import asyncio, sys, time
 from pathlib import Path
 import greentui.cli  # what the `greentui` script imports first
-from greentui.reconcile import reconcile
-from greentui.store import RunStore
+from greentui.runs.reconcile import reconcile
+from greentui.store.run_store import RunStore
 from greentui.tui.app import GreenTuiApp
 from greentui.tui.screens.setup import SetupScreen
 

@@ -8,6 +8,7 @@ over a window while training goes on.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import signal
@@ -15,14 +16,13 @@ import struct
 import subprocess
 import tempfile
 import termios
-import fcntl
 import threading
 import time
 from pathlib import Path
 
-from greentui.store import RunStore
-
 from common import Row, greentui_command, main
+
+from greentui.store.run_store import RunStore
 
 TARGET = 0.05
 TICKS = os.sysconf("SC_CLK_TCK")

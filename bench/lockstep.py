@@ -60,8 +60,9 @@ class TakeTurns(TrainerCallback):
 
 def _side(tracked: bool, values: dict[str, Any], mine: Any, theirs: Any, ready: Any,
           steps: int, turns: int, first: bool, results: Any) -> None:
-    import greentui.worker.training as training
     from train_rate import config, samples_per_s
+
+    import greentui.worker.training as training
 
     turn_taker = TakeTurns(mine, theirs, ready, steps, turns, first)
     build_plan = training.build_plan

@@ -29,7 +29,7 @@ TECHNIQUES = ({}, {"mixed_precision": "bf16"}, {"lora": True}, {"optimizer": "sg
 def realistic_record(index: int, rng: random.Random):
     """One completed run as the worker stores it."""
     from greentui.config import RunConfig
-    from greentui.record import RunRecord
+    from greentui.store.record import RunRecord
 
     config = RunConfig().with_values(**TECHNIQUES[index % len(TECHNIQUES)])
     minute = index % 60
@@ -66,7 +66,7 @@ def realistic_record(index: int, rng: random.Random):
 
 def fill_store(path: Path, count: int) -> None:
     """Write `count` records through the store's own writer, in one write."""
-    from greentui.store import AtomicJSONStorage, TABLE
+    from greentui.store.run_store import TABLE, AtomicJSONStorage
 
     rng = random.Random(0)
     AtomicJSONStorage(path).write({TABLE: {str(i + 1): realistic_record(i, rng).to_doc() for i in range(count)}})
@@ -86,8 +86,8 @@ def open_and_sort(path: Path) -> tuple[float, float, float]:
 
 def run(quick: bool) -> list[Row]:
     """Measure and return the table rows."""
-    from greentui.store import RunStore
-    from greentui.store_index import index_path
+    from greentui.store.index import index_path
+    from greentui.store.run_store import RunStore
 
     count = 500 if quick else 10_000
     with tempfile.TemporaryDirectory(prefix="greentui-bench-") as folder:

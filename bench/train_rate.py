@@ -68,7 +68,7 @@ def _tracked(cfg: RunConfig, run_dir: Path) -> float:
 def worker_telemetry(run_dir: Path, country: str = "") -> Iterator[tuple[Any, Any]]:
     """What the worker runs around training: the events file, the heartbeat, and CodeCarbon with
     the NVML sampler (Telemetry); yields (events, telemetry) and stops them all after the block."""
-    from greentui.events import EVENTS_FILE, EventWriter
+    from greentui.events.log import EVENTS_FILE, EventWriter
     from greentui.worker.run import _start_heartbeat
     from greentui.worker.telemetry import Telemetry
 

@@ -1,5 +1,5 @@
 """Allows `python -m greentui`."""
 
-from greentui.cli import main
+from greentui.cli.main import main
 
 raise SystemExit(main())

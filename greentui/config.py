@@ -7,10 +7,11 @@ so a bad value gets the same error naming the key wherever it comes from.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
+
+import tomllib
 
 from greentui.carbon import is_known_country
 

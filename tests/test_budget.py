@@ -12,15 +12,20 @@ from pathlib import Path
 import pytest
 
 from greentui.config import ConfigError, RunConfig
-from greentui.events import EventWriter, read_all
-from greentui.store import RunStore
+from greentui.events.log import EventWriter, read_all
+from greentui.store.run_store import RunStore
 from greentui.tui.app import create_app
-from greentui.tui.live_state import LiveState
+from greentui.tui.models.live import LiveState
 from greentui.tui.screens.live import LiveScreen
 from greentui.tui.widgets.status_strip import strip_text
 from tests.conftest import greentui
 from tests.test_tui_live import wait_for
-from tests.test_tui_support import fixture_events, fixture_record, isolated_env, make_store  # noqa: F401
+from tests.test_tui_support import (  # noqa: F401
+    fixture_events,
+    fixture_record,
+    isolated_env,
+    make_store,
+)
 
 
 def test_budget_keys_are_checked_like_any_other() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from greentui.events import EVENTS_FILE, read_all
-from greentui.store import RunStore
+from greentui.events.log import EVENTS_FILE, read_all
+from greentui.store.run_store import RunStore
 from tests.conftest import greentui
 
 
@@ -114,8 +114,8 @@ def test_output_cut_short_by_a_closed_pipe_is_quiet(store_path: Path) -> None:
     import subprocess
     import sys
 
-    from greentui.record import RunRecord
-    from greentui.store import AtomicJSONStorage
+    from greentui.store.record import RunRecord
+    from greentui.store.run_store import AtomicJSONStorage
 
     docs = {str(i): RunRecord(id=f"r{i}", name=f"run {i}", status="completed", created_at="").to_doc()
             for i in range(1, 400)}  # far more JSON than a pipe holds

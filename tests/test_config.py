@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from greentui.config import KEYS, ConfigError, RunConfig, load_toml, parse_sets, save_toml
+from greentui.config import (
+    KEYS,
+    ConfigError,
+    RunConfig,
+    load_toml,
+    parse_sets,
+    save_toml,
+)
 from greentui.presets import PRESETS, preset
 
 

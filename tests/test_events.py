@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from greentui.events import EventTail, EventWriter
-from greentui.metrics import curves_from_events, derived_metrics, downsample
+from greentui.events.log import EventTail, EventWriter
+from greentui.metrics.curves import curves_from_events, downsample
+from greentui.metrics.derived import derived_metrics
 
 
 def test_tail_reads_incrementally_and_waits_for_whole_lines(tmp_path: Path) -> None:

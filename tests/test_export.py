@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 
 from greentui.config import KEYS, RunConfig
-from greentui.export import write_csv
-from greentui.record import RunRecord
+from greentui.report.csv_export import write_csv
+from greentui.store.record import RunRecord
 
 
 def test_export_flattens_and_neutralises(tmp_path: Path) -> None:

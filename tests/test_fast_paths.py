@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from greentui.record import RunRecord, utc_now
-from greentui.store import RunStore
+from greentui.store.record import RunRecord, utc_now
+from greentui.store.run_store import RunStore
 
 
 def test_from_doc_copies_unless_told_the_document_is_its_own() -> None:
@@ -45,7 +45,7 @@ def test_first_frame_does_not_import_charts_markdown_or_the_history_table() -> N
 
 
 def _count_parses(monkeypatch) -> list[int]:
-    from greentui import store_file
+    from greentui.store import layout as store_file
 
     parses: list[int] = []
     original = store_file.parse
@@ -54,7 +54,7 @@ def _count_parses(monkeypatch) -> list[int]:
 
 
 def test_a_write_parses_the_store_once_and_not_at_all_once_indexed(store_path: Path, monkeypatch) -> None:
-    from greentui.store_index import index_path
+    from greentui.store.index import index_path
 
     store = RunStore(store_path)
     store.insert(RunRecord(id="a", name="a", status="running", created_at=utc_now()))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from greentui.record import RunRecord, new_run_id, utc_now
-from greentui.store import RunStore, StoreError
+from greentui.store.record import RunRecord, new_run_id, utc_now
+from greentui.store.run_store import RunStore, StoreError
 
 
 def make_record(name: str = "baseline", **fields: object) -> RunRecord:

@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from greentui.record import RunRecord, utc_now
-from greentui.store import RunStore
+from greentui.store.record import RunRecord, utc_now
+from greentui.store.run_store import RunStore
 
 
 def _limit_file_size(limit: int) -> None:

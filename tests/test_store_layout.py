@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
-from greentui.record import RunRecord, utc_now
-from greentui.store import RunStore, RunSummary, StoreError
-from greentui.store_index import index_path
+from greentui.store.index import index_path
+from greentui.store.record import RunRecord, utc_now
+from greentui.store.run_store import RunStore, RunSummary, StoreError
 
 
 def run(run_id: str, **fields: object) -> RunRecord:

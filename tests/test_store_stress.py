@@ -10,8 +10,8 @@ import signal
 import time
 from pathlib import Path
 
-from greentui.record import RunRecord, new_run_id, utc_now
-from greentui.store import RunStore
+from greentui.store.record import RunRecord, new_run_id, utc_now
+from greentui.store.run_store import RunStore
 
 
 def _insert(path: str, count: int, tag: str) -> None:

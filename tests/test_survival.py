@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from greentui.events import EVENTS_FILE, read_all
-from greentui.store import RunStore
+from greentui.events.log import EVENTS_FILE, read_all
+from greentui.store.run_store import RunStore
 from tests.conftest import greentui
 
 # Enough steps to be caught mid-run, few enough to finish quickly.

@@ -9,10 +9,10 @@ from math import sqrt
 import pytest
 
 from greentui.config import ConfigError, RunConfig
-from greentui.record import RunRecord
-from greentui.sweep.attribution import attribute, completed_groups
+from greentui.report.attribution import attribute, completed_groups
+from greentui.report.tables import csv_text, markdown
+from greentui.store.record import RunRecord
 from greentui.sweep.plan import GRID_LIMIT, SweepError, parse_techniques, plan_runs
-from greentui.sweep.report import csv_text, markdown
 
 BASE = RunConfig()
 THREE = "mixed_precision=bf16,optimizer=sgd,label_smoothing=0.1"
@@ -97,8 +97,8 @@ def test_report_markdown_and_csv_carry_the_same_figures() -> None:
 
 
 def test_any_runs_group_by_technique_tags_against_a_chosen_baseline(store_path) -> None:
-    from greentui.store import RunStore
-    from greentui.sweep.commands import runs_report
+    from greentui.report.sweep_report import runs_report
+    from greentui.store.run_store import RunStore
 
     store = RunStore(store_path)
     for n, (config, kwh) in enumerate([({}, 1.0), ({}, 1.2), ({"lora": True}, 0.5), ({"lora": True}, 0.7)]):

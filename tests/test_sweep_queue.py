@@ -11,13 +11,19 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from greentui.cli import main
+from greentui.cli.main import main
 from greentui.config import RunConfig
-from greentui.launcher import pid_alive
-from greentui.record import RunRecord
-from greentui.store import RunStore
+from greentui.runs.process import pid_alive
+from greentui.store.record import RunRecord
+from greentui.store.run_store import RunStore
 from greentui.sweep.plan import parse_techniques, plan_runs
-from greentui.sweep.queue import create_sweep, save_sweep, sweeps_dir, unfinished_sweeps, wait_for
+from greentui.sweep.queue import (
+    create_sweep,
+    save_sweep,
+    sweeps_dir,
+    unfinished_sweeps,
+    wait_for,
+)
 from tests.conftest import greentui
 
 SHORT = RunConfig().with_values(train_samples=320, eval_samples=200, batch_size=32, epochs=2)

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from greentui.store import RunStore
+from greentui.store.run_store import RunStore
 from tests.conftest import greentui
 
 SHORT = ["--set", "train_samples=320", "--set", "eval_samples=200", "--set", "batch_size=32", "--set", "epochs=2"]

@@ -6,9 +6,9 @@ import dataclasses
 
 from textual.widgets import DataTable, Label
 
+from greentui.metrics.pareto import pareto_front
 from greentui.tui.app import create_app
-from greentui.metrics import pareto_front
-from greentui.tui.compare_data import differing_keys, metric_cells
+from greentui.tui.models.compare import differing_keys, metric_cells
 from greentui.tui.screens.compare import CompareScreen, distinct_names
 from tests.test_tui_support import SIZE, fixture_record, isolated_env, make_store  # noqa: F401
 

@@ -9,7 +9,7 @@ import time
 import pandas as pd
 from textual.widgets import DataTable, Input, Select
 
-from greentui.store import RunStore
+from greentui.store.run_store import RunStore
 from greentui.tui.app import create_app
 from greentui.tui.dialogs.prompt import PromptDialog
 from greentui.tui.screens.history import HistoryScreen

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 from textual.widgets import DataTable, Input
 
+from greentui.store.record import RunRecord
+from greentui.store.run_store import AtomicJSONStorage
 from greentui.tui.app import create_app
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.dialogs.prompt import PromptDialog
-from greentui.tui.history_view import COLUMNS
+from greentui.tui.models.history import COLUMNS
 from greentui.tui.screens.compare import CompareScreen
-from greentui.record import RunRecord
-from greentui.store import AtomicJSONStorage
 from greentui.tui.screens.history import PAGE_ROWS, HistoryScreen
 from greentui.tui.screens.live import LiveScreen
 from tests.test_tui_support import SIZE, isolated_env, make_store, press_to  # noqa: F401 - autouse fixture

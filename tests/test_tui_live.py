@@ -8,15 +8,21 @@ import json
 import os
 import subprocess
 
-from greentui.launcher import pid_alive
+from greentui.runs.process import pid_alive
 from greentui.tui.app import create_app
 from greentui.tui.dialogs.confirm import ConfirmDialog
-from greentui.tui.live_state import LiveState
+from greentui.tui.models.live import LiveState
 from greentui.tui.screens.live import LiveScreen
 from greentui.tui.screens.setup import SetupScreen
 from greentui.tui.widgets.status_strip import strip_text
 from tests.test_tui_support import (  # noqa: F401 - isolated_env is an autouse fixture
-    SIZE, fixture_events, fixture_record, isolated_env, make_store, press_to)
+    SIZE,
+    fixture_events,
+    fixture_record,
+    isolated_env,
+    make_store,
+    press_to,
+)
 
 
 def running_store(tmp_path, steps_written: int):

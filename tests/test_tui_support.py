@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from greentui.config import RunConfig
-from greentui.curves import save_curves
-from greentui.metrics import curves_from_events
-from greentui.record import RunRecord
-from greentui.store import RunStore
+from greentui.metrics.curves import curves_from_events
+from greentui.store.curves import save_curves
+from greentui.store.record import RunRecord
+from greentui.store.run_store import RunStore
 
 T0 = 1795317000.0  # fixed epoch seconds for fixture events
 SIZE = (100, 30)

@@ -14,7 +14,7 @@ import pytest
 
 from greentui.config import save_toml
 from greentui.presets import preset
-from greentui.store import RunStore
+from greentui.store.run_store import RunStore
 
 
 def open_tui_in_a_terminal(store_path: Path, xdg: Path) -> tuple[int, int]:

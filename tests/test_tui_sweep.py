@@ -6,8 +6,8 @@ import json
 
 from textual.widgets import DataTable, Input, Static
 
-from greentui.record import RunRecord
-from greentui.store import RunStore
+from greentui.store.record import RunRecord
+from greentui.store.run_store import RunStore
 from greentui.sweep.queue import all_sweeps
 from greentui.tui.app import create_app
 from greentui.tui.screens.sweep import SweepScreen

@@ -24,11 +24,12 @@ from typing import Any, Callable
 from filelock import FileLock, Timeout
 
 from greentui.config import RunConfig
-from greentui.launcher import launch, pid_alive
-from greentui.reconcile import reconcile
-from greentui.record import RunRecord, new_run_id, utc_now
-from greentui.store import RunStore
-from greentui.store_file import write_atomically
+from greentui.runs.launch import launch
+from greentui.runs.process import pid_alive
+from greentui.runs.reconcile import reconcile
+from greentui.store.layout import write_atomically
+from greentui.store.record import RunRecord, new_run_id, utc_now
+from greentui.store.run_store import RunStore
 from greentui.sweep.plan import PlannedRun, SweepError
 
 POLL_S = 1.0

@@ -14,8 +14,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from greentui.record import RunRecord
-from greentui.store import RunStore, StoreError
+from greentui.store.record import RunRecord
+from greentui.store.run_store import RunStore, StoreError
 from greentui.tui.screens.setup import SetupScreen
 
 # Only the setup screen is imported up front: the others pull in plotext (live, compare),
@@ -169,7 +169,7 @@ def create_app(store_path: Path, attach_running: bool = True) -> GreenTuiApp:
 
 def run_app(store_path: Path) -> int:
     """Mark dead runs crashed, then run the TUI; 2 with the store's error if runs.json is unreadable."""
-    from greentui.reconcile import reconcile
+    from greentui.runs.reconcile import reconcile
 
     store = RunStore(Path(store_path))
     try:

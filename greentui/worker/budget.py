@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from transformers import TrainerCallback
 
-from greentui.events import EventWriter
+from greentui.events.log import EventWriter
 from greentui.projection import Projection, Projector, Reading
 
 EMIT_EVERY_S = 2.0  # projection events: about as often as energy events

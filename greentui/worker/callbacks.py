@@ -8,7 +8,7 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from greentui.events import EventWriter
+from greentui.events.log import EventWriter
 
 
 class Diverged(RuntimeError):

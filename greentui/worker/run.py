@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from greentui.config import RunConfig
-from greentui.events import EVENTS_FILE, EventWriter, read_all
-from greentui.curves import CURVES_FILE, save_curves
-from greentui.metrics import curves_from_events, derived_metrics
-from greentui.record import utc_now
-from greentui.store import RunStore, StoreError
+from greentui.events.log import EVENTS_FILE, EventWriter, read_all
+from greentui.metrics.curves import curves_from_events
+from greentui.metrics.derived import derived_metrics
+from greentui.store.curves import CURVES_FILE, save_curves
+from greentui.store.record import utc_now
+from greentui.store.run_store import RunStore, StoreError
 from greentui.worker.system import hardware_facts, library_versions
 
 HEARTBEAT_S = 5.0

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from greentui.carbon import carbon_intensity
-from greentui.events import EventWriter
+from greentui.events.log import EventWriter
 from greentui.worker.nvml import NvmlSampler
 
 CODECARBON_INTERVAL_S = 1.0

@@ -10,9 +10,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
-from greentui.record import RunRecord
-from greentui.metrics import pareto_front
-from greentui.tui.compare_data import differing_keys, metric_cells
+from greentui.metrics.pareto import pareto_front
+from greentui.store.record import RunRecord
+from greentui.tui.models.compare import differing_keys, metric_cells
 from greentui.tui.widgets.charts import LineChart, ScatterChart
 from greentui.tui.widgets.footer import Footer
 

@@ -18,13 +18,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
-from greentui.export import write_csv
-from greentui.record import RunRecord
-from greentui.store import RunSummary, StoreError
-from greentui.summary import detail_text
+from greentui.report.csv_export import write_csv
+from greentui.report.text import detail_text
+from greentui.store.record import RunRecord
+from greentui.store.run_store import RunSummary, StoreError
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
-from greentui.tui.history_view import COLUMNS, DATE_COLUMN, row_cells, visible_runs
+from greentui.tui.models.history import COLUMNS, DATE_COLUMN, row_cells, visible_runs
 from greentui.tui.widgets.footer import Footer
 
 RELOAD_INTERVAL_S = 2.0

@@ -15,10 +15,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Header
 
-from greentui.events import EVENTS_FILE, EventTail
-from greentui.record import RunRecord
-from greentui.tui.live_state import LiveState
+from greentui.events.log import EVENTS_FILE, EventTail
+from greentui.store.record import RunRecord
 from greentui.tui.dialogs.confirm import ConfirmDialog
+from greentui.tui.models.live import LiveState
 from greentui.tui.widgets.charts import LineChart
 from greentui.tui.widgets.footer import Footer
 from greentui.tui.widgets.status_strip import StatusStrip
@@ -71,7 +71,7 @@ class LiveScreen(Screen):
 
     def on_mount(self) -> None:
         """Start tailing; the first read brings the whole file (re-attaching to a run started earlier)."""
-        from greentui.launcher import run_dir_of
+        from greentui.store.run_dirs import run_dir_of
 
         self.sub_title = f"{self.record.name}  ({self.record.id})"
         self._tail = EventTail(run_dir_of(self.app.store, self.record) / EVENTS_FILE)
@@ -91,9 +91,8 @@ class LiveScreen(Screen):
     @work(thread=True, group="tail")
     def _read_events(self) -> None:
         # File reads (and, now and then, a liveness check) stay off the event loop.
-        from greentui.launcher import pid_alive
-
-        from greentui.store import StoreError
+        from greentui.runs.process import pid_alive
+        from greentui.store.run_store import StoreError
 
         events: list[dict] = []
         gone = False
@@ -160,7 +159,7 @@ class LiveScreen(Screen):
     @work(thread=True, exclusive=True, group="stop")
     def _stop(self) -> None:
         # stop() waits up to 30 s for the worker to save its summary.
-        from greentui.launcher import stop
+        from greentui.runs.process import stop
 
         fresh = self.app.store.get(self.record.id) or self.record
         self.post_message(StopFinished(stop(self.app.store, fresh)))

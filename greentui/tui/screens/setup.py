@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Stat
 
 from greentui.config import KEYS, ConfigError, RunConfig, load_toml, save_toml
 from greentui.presets import DEFAULT_PRESET, PRESETS
-from greentui.record import RunRecord
+from greentui.store.record import RunRecord
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.help_text import help_for
 from greentui.tui.settings import load_last_config, save_last_config
@@ -208,9 +208,9 @@ class SetupScreen(Screen):
     @work(thread=True, exclusive=True, group="launch")
     def _launch(self, config: RunConfig, name: str | None) -> None:
         # launch() checks the model and dataset, which may ask the hub: never on the event loop.
-        from greentui.launcher import launch
         from greentui.preflight import PreflightError
-        from greentui.store import StoreError
+        from greentui.runs.launch import launch
+        from greentui.store.run_store import StoreError
 
         try:
             record = launch(config, self.app.store, name)

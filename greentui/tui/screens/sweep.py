@@ -85,8 +85,8 @@ class SweepScreen(Screen):
         """Show the newest sweep: how far it is, and its attribution table so far (hidden: no work)."""
         if not self.is_current:
             return
-        from greentui.sweep.commands import sweep_rows
         from greentui.sweep.queue import all_sweeps
+        from greentui.tui.models.sweep import sweep_rows
 
         sweeps = all_sweeps(self.app.store)
         status = self.query_one("#sweep-status", Static)

@@ -6,7 +6,7 @@ from typing import Mapping, Sequence
 
 from textual_plotext import PlotextPlot
 
-from greentui.metrics import downsample
+from greentui.metrics.curves import downsample
 
 Point = tuple[float, float]
 

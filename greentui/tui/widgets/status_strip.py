@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from greentui.summary import fmt, fmt_duration
-from greentui.tui.live_state import LiveSnapshot
+from greentui.report.text import fmt, fmt_duration
+from greentui.tui.models.live import LiveSnapshot
 
 STATUS_STYLES = {"running": "bold yellow", "completed": "bold green", "stopped": "bold magenta"}
 

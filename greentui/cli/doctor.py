@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from greentui.carbon import carbon_intensity
-from greentui.store import RunStore, StoreError
+from greentui.store.run_store import RunStore, StoreError
 
 RAPL_FILE = Path("/sys/class/powercap/intel-rapl:0/energy_uj")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from greentui.record import RunRecord
+from greentui.store.record import RunRecord
 
 # (metric key, label, format, scale, True when higher is better / False lower / None neutral)
 COMPARED_METRICS: tuple[tuple[str, str, str, float, bool | None], ...] = (

@@ -21,10 +21,18 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB, where
 from tinydb.storages import Storage
 
-from greentui import store_file
-from greentui.record import RunRecord
-from greentui.store_file import StoreError
-from greentui.store_index import RunSummary, Stamp, append_index, gone_line, is_current, read_index, write_index
+from greentui.store import layout as store_file
+from greentui.store.index import (
+    Stamp,
+    append_index,
+    gone_line,
+    is_current,
+    read_index,
+    write_index,
+)
+from greentui.store.layout import StoreError
+from greentui.store.record import RunRecord
+from greentui.store.summary import RunSummary
 
 __all__ = ["DEFAULT_STORE", "RunStore", "RunSummary", "StoreError", "resolve_store_path"]
 
@@ -193,8 +201,8 @@ class RunStore:
         return RunRecord.from_doc(found[0].to_doc(), copy=False) if len(found) == 1 else None
 
     def curves(self, record: RunRecord) -> dict[str, Any]:
-        """A run's downsampled curves: inline in older records, else from its run folder (see greentui.curves)."""
-        from greentui.curves import load_curves
+        """A run's downsampled curves: inline in older records, else from its run folder (see greentui.store.curves)."""
+        from greentui.store.curves import load_curves
 
         return load_curves(self.path.parent / record.run_dir if record.run_dir else None, record.curves)
 

@@ -6,8 +6,8 @@ import csv
 import io
 from typing import Any, Sequence
 
-from greentui.record import RunRecord
-from greentui.sweep.attribution import Attribution, Stat
+from greentui.report.attribution import Attribution, Stat
+from greentui.store.record import RunRecord
 
 NOISE_MARK = "≈"  # a change smaller than the spread: not distinguishable from running twice
 UNJUDGED_MARK = "?"  # no spread on one side (fewer than two completed repeats)

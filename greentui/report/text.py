@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from greentui.record import RunRecord
+from greentui.store.record import RunRecord
 
 
 def fmt(value: float | None, spec: str, scale: float = 1.0, none: str = "–") -> str:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import time
-
 from pathlib import Path
 
-from greentui.curves import save_curves
-from greentui.events import EVENTS_FILE, read_all
-from greentui.launcher import pid_alive, run_dir_of
-from greentui.metrics import curves_from_events, last_event
-from greentui.record import utc_now
-from greentui.store import RunStore
+from greentui.events.log import EVENTS_FILE, read_all
+from greentui.metrics.curves import curves_from_events, last_event
+from greentui.runs.process import pid_alive
+from greentui.store.curves import save_curves
+from greentui.store.record import utc_now
+from greentui.store.run_dirs import run_dir_of
+from greentui.store.run_store import RunStore
 
 # A run just launched may not have its pid stored yet; leave it alone this long.
 GRACE_S = 10.0

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from greentui.store import RunStore
+    from greentui.store.run_store import RunStore
 
 # Everything else is imported by the commands themselves: `greentui --help` builds these parsers and
 # must stay quick.
@@ -41,10 +40,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
     """Plan a new sweep and run it, resume unfinished ones, or list them."""
-    from greentui.store import RunStore
+    from greentui.store.run_store import RunStore
     from greentui.sweep.plan import SweepError, parse_techniques, plan_runs
-    from greentui.sweep.queue import (all_sweeps, create_sweep, load_sweep, progress_line, unfinished,
-                                      unfinished_sweeps)
+    from greentui.sweep.queue import (
+        all_sweeps,
+        create_sweep,
+        load_sweep,
+        progress_line,
+        unfinished,
+        unfinished_sweeps,
+    )
 
     store = RunStore(store_path)
     if args.list:
@@ -61,7 +66,7 @@ def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
         return _work_through(store, sweeps, quiet_busy=not args.resume)
     if not args.techniques:
         raise SweepError("name the techniques to study: --techniques KEY=VALUE[,KEY=VALUE...]")
-    from greentui.commands import config_from_args
+    from greentui.cli.commands import config_from_args
 
     baseline = config_from_args(args)
     techniques = parse_techniques(args.techniques, baseline)
@@ -101,81 +106,10 @@ def _work_through(store: RunStore, sweeps: list, quiet_busy: bool = False) -> in
     return 0
 
 
-def sweep_attribution(store: RunStore, sweep: dict) -> tuple[list, list]:
-    """(attribution rows in plan order, every run of the sweep) for a sweep."""
-    from greentui.sweep.attribution import attribute, completed_groups
-
-    records = [r for r in store.all() if r.sweep.get("id") == sweep["id"]]
-    groups = completed_groups(records, lambda r: r.sweep.get("role", "?"))
-    order = list(dict.fromkeys(e["role"] for e in sweep["entries"]))
-    rows = sorted(attribute(groups), key=lambda row: order.index(row.role) if row.role in order else len(order))
-    return rows, records
-
-
-def sweep_rows(store: RunStore, sweep: dict) -> tuple[list[tuple[str, ...]], int, str | None]:
-    """The TUI's table cells, how many runs have finished, and which one is running (if any)."""
-    from greentui.sweep.report import PARETO_MARK, short_change, stat_text
-
-    rows, records = sweep_attribution(store, sweep)
-    cells = [(f"{PARETO_MARK if r.pareto else ' '} {r.role}", str(r.runs), stat_text(r.stats["energy"], ".6f"),
-              short_change(r, "energy"), short_change(r, "time"), short_change(r, "co2"),
-              stat_text(r.stats["accuracy"], ".3f"), short_change(r, "accuracy")) for r in rows]
-    running = next((f"{r.sweep.get('role')} #{r.sweep.get('repeat', 0) + 1}" for r in records
-                    if r.status == "running"), None)
-    return cells, sum(1 for r in records if r.finished), running
-
-
-def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
-    """The attribution table of a sweep, as Markdown or CSV text."""
-    from greentui.sweep.queue import load_sweep
-    from greentui.sweep.report import csv_text, markdown, measurement_note
-
-    sweep = load_sweep(store, sweep_id)
-    rows, records = sweep_attribution(store, sweep)
-    if fmt == "csv":
-        return csv_text(rows)
-    completed = sum(r.runs for r in rows)
-    left_out = len(records) - completed
-    techniques = ", ".join(f"{k}={v}" for k, v in sweep["techniques"])
-    base = sweep["baseline"]
-    notes = [f"Plan {sweep['plan']}, {sweep['repeats']} repeat(s), techniques {techniques}; baseline "
-             f"{base['model']} on {base['dataset']}, {base['epochs']:g} epochs, batch {base['batch_size']}, "
-             f"lr {base['learning_rate']:g}.",
-             f"{completed} completed run(s) of {len(sweep['entries'])} planned"
-             + (f"; {left_out} not completed (left out)" if left_out else "") + "."]
-    notes += filter(None, [measurement_note(records)])
-    return markdown(rows, f"Sweep {sweep['id']}", notes)
-
-
-def runs_report(store: RunStore, run_ids: list[str], baseline_id: str, fmt: str = "md") -> str:
-    """The attribution table of any runs: grouped by technique tags, the baseline run's group first."""
-    from greentui.sweep.attribution import attribute, completed_groups
-    from greentui.sweep.plan import BASELINE, SweepError
-    from greentui.sweep.report import csv_text, markdown
-
-    records = []
-    for run_id in dict.fromkeys([baseline_id, *run_ids]):
-        record = store.get(run_id)
-        if record is None:
-            raise SweepError(f"no run {run_id!r} in {store.path}")
-        records.append(record)
-    base_tags = records[0].techniques()
-
-    def role_of(record) -> str:
-        # Runs with the baseline's techniques are its repeats; the others are named by their tags.
-        tags = record.techniques()
-        return BASELINE if tags == base_tags else " ".join(tags) or "(no technique)"
-
-    rows = attribute(completed_groups(records, role_of))
-    if fmt == "csv":
-        return csv_text(rows)
-    return markdown(rows, f"{len(records)} runs against {records[0].id}",
-                    [f"Grouped by technique tags; baseline: {records[0].name} ({' '.join(base_tags) or 'no technique'})."])
-
-
 def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
     """Print or write a sweep's attribution table, or that of chosen runs against a baseline."""
-    from greentui.store import RunStore
+    from greentui.report.sweep_report import runs_report, sweep_report
+    from greentui.store.run_store import RunStore
     from greentui.sweep.plan import SweepError
 
     fmt = args.format or ("csv" if args.output and args.output.suffix.lower() == ".csv" else "md")

@@ -9,20 +9,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from greentui.config import RunConfig
 from greentui.preflight import check_loadable, offline_environment
-from greentui.record import RunRecord, new_run_id, utc_now
-from greentui.store import RunStore
+from greentui.runs.process import track
+from greentui.store.record import RunRecord, new_run_id, utc_now
+from greentui.store.run_store import RunStore
 
 WORKER_LOG = "worker.log"
-STOP_GRACE_S = 30.0
 
 
 def default_name(config: RunConfig) -> str:
@@ -73,69 +71,8 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
         )
     finally:
         os.close(log_fd)
-    _LIVE[run_id] = process
+    track(run_id, process)
     return store.update(run_id, pid=process.pid)
-
-
-# Worker processes this greentui started: polled so finished ones do not linger as zombies.
-_LIVE: dict[str, subprocess.Popen] = {}
-
-
-def reap() -> None:
-    """Collect the exit status of finished workers started by this process."""
-    for run_id, process in list(_LIVE.items()):
-        if process.poll() is not None:
-            del _LIVE[run_id]
-
-
-def run_dir_of(store: RunStore, record: RunRecord) -> Path:
-    """Absolute run directory of a record (stored relative to the store's folder)."""
-    return (store.path.parent / record.run_dir).resolve()
-
-
-def pid_alive(pid: int | None) -> bool:
-    """True while the process exists and is not a zombie."""
-    if not pid:
-        return False
-    reap()
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def stop(store: RunStore, record: RunRecord, grace_s: float = STOP_GRACE_S) -> bool:
-    """Ask the worker to stop (SIGTERM to its process group), SIGKILL after `grace_s`.
-
-    Returns True when the worker stopped within the grace period and stored its own summary.
-    """
-    if not pid_alive(record.pid):
-        return False
-    pgid = record.pid  # the worker leads its own session and process group
-    _signal_group(pgid, signal.SIGTERM)
-    deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline:
-        if not pid_alive(record.pid):
-            return True
-        time.sleep(0.2)
-    _signal_group(pgid, signal.SIGKILL)
-    store.update(record.id, status="stopped", finished_at=utc_now(),
-                 error=f"worker did not stop within {grace_s:.0f} s and was killed")
-    return False
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    try:
-        os.killpg(pgid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -14,60 +14,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
-from greentui.record import FINISHED, RunRecord
+from greentui.store.summary import RunSummary
 
 HEADER = ["greentui-run-index", 1]
-ROW_METRICS = ("accuracy", "duration_s", "energy_kwh", "emissions_kg", "joules_per_sample")
 Stamp = tuple[int, int, int]
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """What the history table needs of one run; `RunStore.get(id)` gives the whole record."""
-
-    id: str
-    name: str
-    status: str
-    created_at: str
-    tags: tuple[str, ...] = ()
-    metrics: Mapping[str, float] = field(default_factory=dict)
-    run_dir: str = ""
-    pid: int | None = None
-
-    @classmethod
-    def of(cls, record: RunRecord) -> RunSummary:
-        """The summary of a full record."""
-        metrics = {k: v for k in ROW_METRICS if (v := record.metric(k)) is not None}
-        return cls(record.id, record.name, record.status, record.created_at, tuple(record.techniques()),
-                   metrics, record.run_dir, record.pid)
-
-    @property
-    def finished(self) -> bool:
-        """True once the run has reached a final status."""
-        return self.status in FINISHED
-
-    def metric(self, key: str) -> float | None:
-        """One of the table's metrics, or None."""
-        return self.metrics.get(key)
-
-    def techniques(self) -> list[str]:
-        """Short technique tags, as `RunRecord.techniques` gives them."""
-        return list(self.tags)
-
-    def line(self) -> list[Any]:
-        """This summary as an index line."""
-        return ["run", self.id, self.name, self.status, self.created_at, list(self.tags), self.run_dir, self.pid,
-                *(self.metrics.get(k) for k in ROW_METRICS)]
-
-    @classmethod
-    def from_line(cls, line: Sequence[Any]) -> RunSummary:
-        """The summary an index line holds."""
-        metrics = {k: v for k, v in zip(ROW_METRICS, line[8:]) if v is not None}
-        return cls(line[1], line[2], line[3], line[4], tuple(line[5]), metrics, line[6], line[7])
 
 
 def index_path(store_path: Path) -> Path:

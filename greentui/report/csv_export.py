@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from greentui.config import KEYS
-from greentui.record import RunRecord
+from greentui.store.record import RunRecord
 
 TOP_LEVEL = ("id", "name", "status", "created_at", "started_at", "finished_at", "error")
 NESTED = ("metrics", "hardware", "measurement", "versions", "sweep")  # sweep.id/role/repeat for a sweep's runs

@@ -70,23 +70,6 @@ def total_power(event: dict[str, Any]) -> float | None:
     return float(sum(p for p in parts if p is not None))
 
 
-def derived_metrics(metrics: dict[str, Any]) -> dict[str, float]:
-    """joules_per_sample, samples_per_s and the energy-to-accuracy ratio, where their inputs exist."""
-    out: dict[str, float] = {}
-    energy = metrics.get("energy_kwh")
-    samples = metrics.get("samples_trained")
-    duration = metrics.get("duration_s")
-    accuracy = metrics.get("accuracy")
-    if samples and duration:
-        out["samples_per_s"] = samples / duration
-    if energy is not None and samples:
-        out["joules_per_sample"] = energy * 3.6e6 / samples
-    if energy is not None and accuracy:
-        # EAR: energy spent per unit of accuracy (kWh / accuracy as a fraction); lower is better.
-        out["ear_kwh"] = energy / accuracy
-    return out
-
-
 def last_event(events: Iterable[dict[str, Any]], kind: str) -> dict[str, Any] | None:
     """The most recent event of one type."""
     found = None
@@ -96,17 +79,3 @@ def last_event(events: Iterable[dict[str, Any]], kind: str) -> dict[str, Any] | 
     return found
 
 
-def pareto_front(points: Sequence[tuple[float, float] | None]) -> set[int]:
-    """Indexes of (energy, accuracy) points that no other point beats on both (less energy, more accuracy)."""
-    front = set()
-    for i, point in enumerate(points):
-        if point is None:
-            continue
-        energy, accuracy = point
-        beaten = any(
-            other is not None and other[0] <= energy and other[1] >= accuracy and other != point
-            for j, other in enumerate(points) if j != i
-        )
-        if not beaten:
-            front.add(i)
-    return front

@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     stop.add_argument("run_id")
 
     sub.add_parser("doctor", help="what can be measured here, and how")
-    from greentui.sweep.commands import add_parsers
+    from greentui.cli.sweep import add_parsers
 
     add_parsers(sub)
     return parser
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from greentui.config import ConfigError
     from greentui.preflight import PreflightError
-    from greentui.store import StoreError, resolve_store_path
+    from greentui.store.run_store import StoreError, resolve_store_path
     from greentui.sweep.plan import SweepError
 
     store_path = resolve_store_path(args.store)
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("sweep", "report"):
             from greentui.sweep import commands
         else:
-            from greentui import commands  # type: ignore[no-redef]
+            from greentui.cli import commands  # type: ignore[no-redef]
 
         return getattr(commands, f"cmd_{args.command}")(args, store_path)
     except (ConfigError, PreflightError, StoreError, SweepError) as err:

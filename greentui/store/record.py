@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from copy import deepcopy
 import secrets
+from copy import deepcopy
 from dataclasses import dataclass, field, fields
-from functools import cached_property
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any, Mapping
 
 STATUSES = ("running", "completed", "failed", "stopped", "crashed", "diverged")

@@ -9,13 +9,15 @@ import time
 from pathlib import Path
 
 from greentui.config import RunConfig, load_toml, parse_sets
-from greentui.events import EVENTS_FILE, EventTail
-from greentui.launcher import launch, pid_alive, run_dir_of, stop
+from greentui.events.log import EVENTS_FILE, EventTail
 from greentui.presets import DEFAULT_PRESET, preset
-from greentui.reconcile import reconcile
-from greentui.record import FINISHED, RunRecord
-from greentui.store import RunStore
-from greentui.summary import fmt_duration, one_line_summary
+from greentui.report.text import fmt_duration, one_line_summary
+from greentui.runs.launch import launch
+from greentui.runs.process import pid_alive, stop
+from greentui.runs.reconcile import reconcile
+from greentui.store.record import FINISHED, RunRecord
+from greentui.store.run_dirs import run_dir_of
+from greentui.store.run_store import RunStore
 
 POLL_S = 0.5
 
@@ -48,7 +50,13 @@ def cmd_run(args: argparse.Namespace, store_path: Path) -> int:
 
 def _follow(store: RunStore, record: RunRecord) -> None:
     """Show a progress bar from the run's events until a final status arrives or the worker vanishes."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     tail = EventTail(run_dir_of(store, record) / EVENTS_FILE)
     # A short bar leaves room on an 80-column terminal for the figures and the projection.
@@ -64,7 +72,7 @@ def _follow(store: RunStore, record: RunRecord) -> None:
                     state["loss"] = f"{event['loss']:.4f}"
                     progress.update(task, description="training", completed=event["step"], total=event["total_steps"])
                 elif kind == "power":
-                    from greentui.metrics import total_power
+                    from greentui.metrics.curves import total_power
 
                     watts = total_power(event)
                     state["watts"] = f"{watts:.0f} W" if watts is not None else "–"
@@ -98,7 +106,7 @@ def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from greentui.summary import list_row
+    from greentui.report.text import list_row
 
     table = Table("id", "name", "status", "created", "techniques", "acc", "time", "kWh", "CO2 g", "J/sample")
     for run in runs:
@@ -118,7 +126,7 @@ def cmd_show(args: argparse.Namespace, store_path: Path) -> int:
     if args.json:
         print(json.dumps({**record.to_doc(), "curves": store.curves(record)}, indent=2))
         return 0
-    from greentui.summary import detail_text
+    from greentui.report.text import detail_text
 
     print(detail_text(record))
     return 0
@@ -126,7 +134,7 @@ def cmd_show(args: argparse.Namespace, store_path: Path) -> int:
 
 def cmd_export(args: argparse.Namespace, store_path: Path) -> int:
     """Write the chosen runs (or all) to a CSV file."""
-    from greentui.export import write_csv
+    from greentui.report.csv_export import write_csv
 
     store = RunStore(store_path)
     runs = store.all()
@@ -170,7 +178,7 @@ def cmd_stop(args: argparse.Namespace, store_path: Path) -> int:
 
 def cmd_doctor(args: argparse.Namespace, store_path: Path) -> int:
     """Report what this machine can measure."""
-    from greentui.doctor import report
+    from greentui.cli.doctor import report
 
     print(report(store_path))
     return 0

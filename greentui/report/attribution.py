@@ -13,8 +13,8 @@ from math import sqrt
 from statistics import mean, stdev
 from typing import Iterable, Sequence
 
-from greentui.metrics import pareto_front
-from greentui.record import RunRecord
+from greentui.metrics.pareto import pareto_front
+from greentui.store.record import RunRecord
 from greentui.sweep.plan import BASELINE
 
 # (name in the table, metric key, scale to the unit shown)

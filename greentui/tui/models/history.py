@@ -6,8 +6,8 @@ from typing import Any, Callable, Sequence
 
 from rich.text import Text
 
-from greentui.record import RunRecord
-from greentui.summary import list_row
+from greentui.report.text import list_row
+from greentui.store.record import RunRecord
 
 
 def _metric(key: str) -> Callable[[RunRecord], Any]:

@@ -77,12 +77,10 @@ def main(argv: list[str] | None = None) -> int:
             from greentui.tui.app import run_app
 
             return run_app(store_path)
-        if args.command in ("sweep", "report"):
-            from greentui.sweep import commands
-        else:
-            from greentui.cli import commands  # type: ignore[no-redef]
+        from greentui.cli import commands, sweep
 
-        return getattr(commands, f"cmd_{args.command}")(args, store_path)
+        module = sweep if args.command in ("sweep", "report") else commands
+        return int(getattr(module, f"cmd_{args.command}")(args, store_path))
     except (ConfigError, PreflightError, StoreError, SweepError) as err:
         print(f"greentui: {err}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import sqrt
 from statistics import mean, stdev
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from greentui.metrics.pareto import pareto_front
 from greentui.store.record import RunRecord
@@ -52,7 +52,7 @@ class Attribution:
     pareto: bool = False
 
 
-def completed_groups(records: Iterable[RunRecord], role_of) -> dict[str, list[RunRecord]]:
+def completed_groups(records: Iterable[RunRecord], role_of: Callable[[RunRecord], str]) -> dict[str, list[RunRecord]]:
     """Completed runs grouped by role, in first-seen order."""
     groups: dict[str, list[RunRecord]] = {}
     for record in records:

@@ -69,7 +69,7 @@ def parse(path: Path, raw: bytes) -> dict[str, dict[str, Any]] | None:
     return data
 
 
-def appended(raw: bytes, doc: Mapping[str, Any]) -> tuple[int, list[bytes]] | None:
+def appended(raw: bytes, doc: Mapping[str, Any]) -> tuple[int, list[bytes | memoryview]] | None:
     """(new document id, the pieces of the new file) with `doc` added as the last run; None off-layout.
 
     The new id is one above the last line's, as TinyDB would pick; should that id be taken
@@ -125,7 +125,7 @@ def find(raw: bytes, run_id: str) -> dict[str, Any] | None:
 
 
 def replaced(raw: bytes, run_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
-             ) -> tuple[dict[str, Any], list[bytes]] | None:
+             ) -> tuple[dict[str, Any], list[bytes | memoryview]] | None:
     """(the changed document, the pieces of the new file) with run `run_id`'s line rewritten; None off-layout."""
     span = _locate(raw, run_id)
     if span is None:
@@ -141,7 +141,7 @@ def replaced(raw: bytes, run_id: str, change: Callable[[dict[str, Any]], dict[st
     return doc, [view[:start], new_line, view[end:]]
 
 
-def write_atomically(path: Path, pieces: Iterable[bytes]) -> None:
+def write_atomically(path: Path, pieces: Iterable[bytes | memoryview]) -> None:
     """Write a private temporary file beside `path`, fsync it, rename it over `path`, fsync the folder."""
     folder = path.parent
     try:

@@ -211,7 +211,7 @@ class RunStore:
         if not is_current(self.path, stamp):
             return None
         raw = self._raw[1] if self._raw and self._raw[0] == stamp else store_file.read_bytes(self.path)
-        if raw is None or self.stamp() != stamp:
+        if raw is None or stamp is None or self.stamp() != stamp:
             return None  # written meanwhile: the slow path reads it afresh
         self._raw = (stamp, raw)  # kept: the cursor moving over the table asks run after run
         return store_file.find(raw, run_id)

@@ -116,8 +116,9 @@ class NvmlSampler:
             "peak_gpu_power_w": self._peak_w,
         }
         ends = [_energy_mj(h) for h in self._handles]
-        if all(s is not None for s in self._energy_start_mj) and all(e is not None for e in ends):
-            used_mj = sum(e - s for s, e in zip(self._energy_start_mj, ends, strict=True))  # type: ignore[operator]
+        pairs = list(zip(self._energy_start_mj, ends, strict=True))
+        if pairs and all(s is not None and e is not None for s, e in pairs):
+            used_mj = sum(e - s for s, e in pairs if s is not None and e is not None)
             metrics["gpu_nvml_energy_kwh"] = used_mj / 1000.0 / 3.6e6
         try:
             import pynvml

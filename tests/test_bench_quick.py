@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # trains the bundled model in real worker processes
+
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 AREAS = ("start-up", "first frame", "chart cost", "idle TUI cost", "store scale: open", "store scale: append",
          "telemetry overhead", "padding", "bf16 autocast", "gradient checkpointing", "LoRA")

@@ -18,14 +18,16 @@ from greentui.tui.app import create_app
 from greentui.tui.models.live import LiveState
 from greentui.tui.screens.live import LiveScreen
 from greentui.tui.widgets.status_strip import strip_text
-from tests.conftest import greentui
-from tests.test_tui_live import wait_for
-from tests.test_tui_support import (  # noqa: F401
+from tests.support import (  # noqa: F401
     fixture_events,
     fixture_record,
+    greentui,
     isolated_env,
     make_store,
 )
+from tests.test_tui_live import wait_for
+
+pytestmark = pytest.mark.slow  # trains the bundled model in real worker processes
 
 
 def test_budget_keys_are_checked_like_any_other() -> None:

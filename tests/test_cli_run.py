@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +10,7 @@ import pytest
 
 from greentui.events.log import EVENTS_FILE, read_all
 from greentui.store.run_store import RunStore
-from tests.conftest import greentui
+from tests.support import greentui, wait_until
 
 
 def run_id_from(stdout: str) -> str:
@@ -20,6 +19,7 @@ def run_id_from(stdout: str) -> str:
     return first.split()[1]
 
 
+@pytest.mark.slow
 def test_tiny_preset_completes_and_exports(store_path: Path) -> None:
     result = greentui("run", "--preset", "tiny", "--name", "e2e baseline", store=store_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -78,11 +78,9 @@ def test_bad_input_names_the_key_and_changes_nothing(store_path: Path, args: lis
 
 def test_reference_preset_fails_at_once_without_the_hub(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HOME", str(store_path.parent / "empty-hf-home"))  # nothing cached
-    started = time.monotonic()
     result = greentui("run", "--preset", "distilbert-imdb", store=store_path)
     assert result.returncode != 0
     assert "distilbert-base-uncased" in result.stderr and "--preset tiny" in result.stderr
-    assert time.monotonic() - started < 30
     assert not store_path.exists()
 
 
@@ -93,15 +91,13 @@ def test_corrupt_store_is_refused_untouched(store_path: Path) -> None:
     assert store_path.read_text() == "{not json"
 
 
+@pytest.mark.slow
 def test_stop_keeps_partial_results(store_path: Path) -> None:
     result = greentui("run", "--detach", "--set", "epochs=20", store=store_path)
     assert result.returncode == 0, result.stderr
     run_id = run_id_from(result.stdout)
     events_path = store_path.parent / "runs" / run_id / EVENTS_FILE
-    deadline = time.monotonic() + 120
-    while not any(e["type"] == "step" for e in read_all(events_path)):
-        assert time.monotonic() < deadline, "no training step within 120 s"
-        time.sleep(0.5)
+    wait_until(lambda: any(e["type"] == "step" for e in read_all(events_path)), "a training step")
     stopped = greentui("stop", run_id, store=store_path)
     assert stopped.returncode == 0, stopped.stderr
     record = RunStore(store_path).get(run_id)

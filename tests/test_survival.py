@@ -7,14 +7,15 @@ import os
 import signal
 import stat
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
 from greentui.events.log import EVENTS_FILE, read_all
 from greentui.store.run_store import RunStore
-from tests.conftest import greentui
+from tests.support import greentui, wait_until
+
+pytestmark = pytest.mark.slow  # trains the bundled model in real worker processes
 
 # Enough steps to be caught mid-run, few enough to finish quickly.
 SHORT = ["--set", "train_samples=320", "--set", "eval_samples=200", "--set", "batch_size=32"]
@@ -26,13 +27,6 @@ def start_detached(store_path: Path, *extra: str) -> str:
     return result.stdout.split()[1]
 
 
-def wait_for(predicate, timeout: float = 180, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
-
-
 def steps_seen(store_path: Path, run_id: str) -> int:
     events = read_all(store_path.parent / "runs" / run_id / EVENTS_FILE)
     return sum(1 for e in events if e["type"] == "step")
@@ -40,17 +34,17 @@ def steps_seen(store_path: Path, run_id: str) -> int:
 
 def final_record(store_path: Path, run_id: str):
     store = RunStore(store_path)
-    wait_for(lambda: store.get(run_id).status != "running", what=f"run {run_id} to finish")
+    wait_until(lambda: store.get(run_id).status != "running", f"run {run_id} to finish")
     return store.get(run_id)
 
 
 def test_killed_worker_is_reported_crashed_with_its_curve(store_path: Path) -> None:
     run_id = start_detached(store_path, "--set", "epochs=50")
-    wait_for(lambda: steps_seen(store_path, run_id) >= 3, what="three training steps")
+    wait_until(lambda: steps_seen(store_path, run_id) >= 3, "three training steps")
     pid = RunStore(store_path).get(run_id).pid
     os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2],
-             what="the worker to die")
+    wait_until(lambda: not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2],
+               "the worker to die")
     record = json.loads(greentui("show", run_id, "--json", store=store_path).stdout)
     assert record["status"] == "crashed"
     assert len(record["curves"]["train_loss"]) >= 3
@@ -59,12 +53,12 @@ def test_killed_worker_is_reported_crashed_with_its_curve(store_path: Path) -> N
 
 def test_stop_leaves_no_process_of_the_group(store_path: Path) -> None:
     run_id = start_detached(store_path, "--set", "epochs=50")
-    wait_for(lambda: steps_seen(store_path, run_id) >= 1, what="a training step")
+    wait_until(lambda: steps_seen(store_path, run_id) >= 1, "a training step")
     pgid = RunStore(store_path).get(run_id).pid
     assert greentui("stop", run_id, store=store_path).returncode == 0
     record = RunStore(store_path).get(run_id)
     assert record.status == "stopped" and record.metrics["energy_kwh"] > 0
-    wait_for(lambda: not group_alive(pgid), timeout=10, what="the process group to be gone (pgrep -g)")
+    wait_until(lambda: not group_alive(pgid), "the process group to be gone (pgrep -g)")
 
 
 def group_alive(pgid: int) -> bool:

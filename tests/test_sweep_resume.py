@@ -6,11 +6,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+import pytest
+
 from greentui.store.run_store import RunStore
-from tests.conftest import greentui
+from tests.support import greentui, wait_until
+
+pytestmark = pytest.mark.slow  # trains the bundled model in real worker processes
 
 SHORT = ["--set", "train_samples=320", "--set", "eval_samples=200", "--set", "batch_size=32", "--set", "epochs=2"]
 
@@ -19,19 +22,12 @@ def sweep_runs(store_path: Path) -> list:
     return [r for r in RunStore(store_path).all() if r.sweep]
 
 
-def wait_for(condition, what: str, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
-
-
 def test_killed_sweep_resumes_without_repeating_runs(store_path: Path) -> None:
     runner = subprocess.Popen([sys.executable, "-m", "greentui", "--store", str(store_path), "sweep", "--preset", "tiny",
                                *SHORT, "--techniques", "label_smoothing=0.1", "--repeats", "1"],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=store_path.parent)
     # Kill the runner once the first run is done and the second has started: its worker goes on.
-    wait_for(lambda: len(sweep_runs(store_path)) == 2, "the second run to start")
+    wait_until(lambda: len(sweep_runs(store_path)) == 2, "the second run to start")
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait()
     first, second = sweep_runs(store_path)

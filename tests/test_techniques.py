@@ -12,6 +12,8 @@ from greentui.config import RunConfig
 from greentui.presets import preset
 from greentui.worker.training import TechniqueUnavailable, build_plan
 
+pytestmark = pytest.mark.slow  # trains the bundled model in real worker processes
+
 # Small slices of the bundled data keep each Trainer quick to build.
 SMALL = preset("tiny").with_values(train_samples=256, eval_samples=64, epochs=1.0)
 

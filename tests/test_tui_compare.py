@@ -10,7 +10,7 @@ from greentui.metrics.pareto import pareto_front
 from greentui.tui.app import create_app
 from greentui.tui.models.compare import differing_keys, metric_cells
 from greentui.tui.screens.compare import CompareScreen, distinct_names
-from tests.test_tui_support import SIZE, fixture_record, isolated_env, make_store  # noqa: F401
+from tests.support import SIZE, fixture_record, isolated_env, make_store  # noqa: F401
 
 
 def test_pareto_front_keeps_runs_no_other_beats_on_both():

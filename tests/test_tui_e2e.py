@@ -4,9 +4,8 @@ find the run in history and export it to a CSV that pandas reads."""
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
+import pytest
 from textual.widgets import DataTable, Input, Select
 
 from greentui.store.run_store import RunStore
@@ -15,18 +14,9 @@ from greentui.tui.dialogs.prompt import PromptDialog
 from greentui.tui.screens.history import HistoryScreen
 from greentui.tui.screens.live import LiveScreen
 from greentui.tui.settings import load_last_config
-from tests.test_tui_support import SIZE, isolated_env  # noqa: F401 - autouse fixture
+from tests.support import SIZE, isolated_env, wait_until_pilot  # noqa: F401 - autouse fixture
 
-RUN_TIMEOUT_S = 300
-
-
-async def wait_for(pilot, condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await pilot.pause(0.25)
-    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+pytestmark = pytest.mark.slow  # trains the bundled model in real worker processes
 
 
 async def test_form_to_live_to_history_to_csv(tmp_path):
@@ -47,28 +37,28 @@ async def test_form_to_live_to_history_to_csv(tmp_path):
         assert setup.validate_form() == {}
         await pilot.press("ctrl+r")
 
-        await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen), 30, "the live screen")
+        await wait_until_pilot(pilot, lambda: isinstance(app.screen, LiveScreen), "the live screen")
         live = app.screen
-        await wait_for(pilot, lambda: live.state.power and live.state.train_loss and live.state.energy,
-                       RUN_TIMEOUT_S, "power, loss and CO2 data in the live panels")
-        await wait_for(pilot, lambda: live._drawn_version == live.state.version, 5, "a redraw")
+        await wait_until_pilot(pilot, lambda: live.state.power and live.state.train_loss and live.state.energy,
+                               "power, loss and CO2 data in the live panels")
+        await wait_until_pilot(pilot, lambda: live._drawn_version == live.state.version, "a redraw")
         assert live.state.snapshot().power["RAM (CodeCarbon)"] or live.state.snapshot().power.get("GPU 0")
         assert "step " in str(live.query_one("#strip").render())
-        await wait_for(pilot, lambda: live.state.status != "running", RUN_TIMEOUT_S, "the run to finish")
+        await wait_until_pilot(pilot, lambda: live.state.status != "running", "the run to finish")
         assert live.state.status == "completed", live.state.reason
 
         store = RunStore(store_path)
-        await wait_for(pilot, lambda: store.all()[0].status == "completed", 30, "the stored summary")
+        await wait_until_pilot(pilot, lambda: store.all()[0].status == "completed", "the stored summary")
         record = store.all()[0]
         assert record.name == "e2e tiny" and record.metric("energy_kwh") > 0
         assert load_last_config().train_samples == 192  # the form's config is remembered
 
         await pilot.press("escape", "f3")
-        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), 5, "history")
+        await wait_until_pilot(pilot, lambda: isinstance(app.screen, HistoryScreen), "history")
         history = app.screen
         table = history.query_one(DataTable)
-        await wait_for(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[1]) == "completed",
-                       10, "the completed run in history")
+        await wait_until_pilot(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[1]) == "completed",
+                               "the completed run in history")
         assert str(table.get_row_at(0)[4]) == f"{record.metric('accuracy'):.3f}"
 
         await pilot.press("space", "e")

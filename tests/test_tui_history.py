@@ -14,7 +14,7 @@ from greentui.tui.models.history import COLUMNS
 from greentui.tui.screens.compare import CompareScreen
 from greentui.tui.screens.history import PAGE_ROWS, HistoryScreen
 from greentui.tui.screens.live import LiveScreen
-from tests.test_tui_support import SIZE, isolated_env, make_store, press_to  # noqa: F401 - autouse fixture
+from tests.support import SIZE, isolated_env, make_store, press_to  # noqa: F401 - autouse fixture
 
 
 def names(screen: HistoryScreen) -> list[str]:

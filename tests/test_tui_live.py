@@ -15,7 +15,7 @@ from greentui.tui.models.live import LiveState
 from greentui.tui.screens.live import LiveScreen
 from greentui.tui.screens.setup import SetupScreen
 from greentui.tui.widgets.status_strip import strip_text
-from tests.test_tui_support import (  # noqa: F401 - isolated_env is an autouse fixture
+from tests.support import (  # noqa: F401 - isolated_env is an autouse fixture
     SIZE,
     fixture_events,
     fixture_record,

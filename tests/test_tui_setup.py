@@ -15,7 +15,7 @@ from greentui.tui.dialogs.prompt import PromptDialog
 from greentui.tui.screens.setup import SetupScreen
 from greentui.tui.settings import config_dir, save_last_config
 from greentui.tui.widgets.config_field import ConfigField
-from tests.test_tui_support import SIZE, isolated_env, press_to  # noqa: F401 - autouse fixture
+from tests.support import SIZE, isolated_env, press_to  # noqa: F401 - autouse fixture
 
 
 def fields(app) -> dict[str, ConfigField]:

@@ -12,7 +12,7 @@ from textual.widgets import Input
 from greentui.tui.app import create_app
 from greentui.tui.screens.compare import CompareScreen
 from greentui.tui.screens.live import LiveScreen
-from tests.test_tui_support import isolated_env, make_store  # noqa: F401 - autouse fixture
+from tests.support import isolated_env, make_store  # noqa: F401 - autouse fixture
 
 SMALL = (80, 24)
 LARGE = (100, 30)
@@ -108,7 +108,7 @@ def test_stop_confirmation(snap_compare, tmp_path):
     import os
 
     store = make_store(tmp_path, count=0)
-    from tests.test_tui_support import fixture_record
+    from tests.support import fixture_record
 
     record = dataclasses.replace(fixture_record(1, store), status="running", pid=os.getpid())
     # The fixture's events end with a final status: cut it so the run reads as still going.

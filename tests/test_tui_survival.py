@@ -15,6 +15,9 @@ import pytest
 from greentui.config import save_toml
 from greentui.presets import preset
 from greentui.store.run_store import RunStore
+from tests.support import wait_until
+
+pytestmark = pytest.mark.slow  # trains the bundled model in real worker processes
 
 
 def open_tui_in_a_terminal(store_path: Path, xdg: Path) -> tuple[int, int]:
@@ -41,13 +44,6 @@ def _drain(master: int) -> None:
         pass
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
-
-
 @pytest.mark.parametrize("how", ["kill -9 the TUI", "hang up its terminal"])
 def test_run_outlives_the_tui(store_path: Path, tmp_path: Path, how: str) -> None:
     pid, master = open_tui_in_a_terminal(store_path, tmp_path / "xdg")
@@ -60,7 +56,7 @@ def test_run_outlives_the_tui(store_path: Path, tmp_path: Path, how: str) -> Non
             assert time.monotonic() < deadline, "the TUI did not start a run"
             time.sleep(2)
         run = store.all()[0]
-        wait_for(lambda: store.get(run.id).pid is not None, 30, "the worker to start")
+        wait_until(lambda: store.get(run.id).pid is not None, "the worker to start")
         if how == "kill -9 the TUI":
             os.kill(pid, signal.SIGKILL)
         else:
@@ -74,5 +70,5 @@ def test_run_outlives_the_tui(store_path: Path, tmp_path: Path, how: str) -> Non
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    wait_for(lambda: store.get(run.id).status != "running", 240, "the run to finish")
+    wait_until(lambda: store.get(run.id).status != "running", "the run to finish")
     assert store.get(run.id).status == "completed"

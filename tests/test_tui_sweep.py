@@ -11,8 +11,8 @@ from greentui.store.run_store import RunStore
 from greentui.sweep.queue import all_sweeps
 from greentui.tui.app import create_app
 from greentui.tui.screens.sweep import SweepScreen
+from tests.support import SIZE, isolated_env, press_to  # noqa: F401 - autouse fixture
 from tests.test_tui_snapshots import LARGE, settle
-from tests.test_tui_support import SIZE, isolated_env, press_to  # noqa: F401 - autouse fixture
 
 SHORT = "train_samples=320 eval_samples=200 batch_size=32 epochs=2"
 

@@ -1,14 +1,21 @@
-"""Shared helpers for the TUI tests: a store of realistic, fixed runs, and an isolated environment.
+"""What the tests share: the real `greentui` command, waiting on state, and a store of fixed runs.
 
-Imported by the test_tui_* modules; it holds no tests itself. Everything here is fixed
-(timestamps, metrics, events) so SVG snapshots are identical from run to run.
+It holds no tests itself (hence not test_*). Waits poll for a state or an event with a
+generous safety limit: they never assert how fast something happened, so a busy machine
+makes a test slower, never red. The fixture runs are fixed (timestamps, metrics, events)
+so SVG snapshots are identical from run to run.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
@@ -17,6 +24,42 @@ from greentui.metrics.curves import curves_from_events
 from greentui.store.curves import save_curves
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore
+
+# A limit that only a hang reaches: tests wait on state, never on the clock.
+HANG_S = 600.0
+
+
+def greentui(*args: str, store: Path, timeout: float = HANG_S) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a subprocess, the way a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "greentui", "--store", str(store), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ},
+        cwd=store.parent,
+        check=False,
+    )
+
+
+def wait_until(condition: Callable[[], Any], what: str, timeout: float = HANG_S, every: float = 0.3) -> Any:
+    """Poll until `condition()` is truthy and return its value; fail naming `what` if it never is."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what}"
+        time.sleep(every)
+    return value
+
+
+async def wait_until_pilot(pilot: Any, condition: Callable[[], Any], what: str, timeout: float = HANG_S,
+                           every: float = 0.25) -> Any:
+    """`wait_until` for a Textual pilot: the app keeps running (and drawing) while the test waits."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what}"
+        await pilot.pause(every)
+    return value
+
 
 T0 = 1795317000.0  # fixed epoch seconds for fixture events
 SIZE = (100, 30)

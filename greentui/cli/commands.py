@@ -15,6 +15,7 @@ from greentui.report.text import fmt_duration, one_line_summary
 from greentui.runs.launch import launch
 from greentui.runs.process import pid_alive, stop
 from greentui.runs.reconcile import reconcile
+from greentui.store.layout import StoreError
 from greentui.store.record import FINISHED, RunRecord
 from greentui.store.run_dirs import run_dir_of
 from greentui.store.run_store import RunStore
@@ -95,11 +96,28 @@ def _follow(store: RunStore, record: RunRecord) -> None:
             time.sleep(POLL_S)
 
 
+def open_reconciled(store_path: Path) -> RunStore:
+    """The store with dead runs marked crashed where it can be written; what cannot be done is said, once."""
+    store = RunStore(store_path)
+    try:
+        reconcile(store)
+    except StoreError as err:  # a read-only or locked store is still listed as it is
+        print(f"greentui: runs left as stored: {err}", file=sys.stderr)
+    return store
+
+
+def warn_unreadable(store: RunStore) -> None:
+    """One line on stderr for the documents of runs.json that are not runs (read after `store.all()`)."""
+    if store.unreadable:
+        more = f" (and {len(store.unreadable) - 1} more)" if len(store.unreadable) > 1 else ""
+        print(f"greentui: skipped what is not a run: {store.unreadable[0]}{more}", file=sys.stderr)
+
+
 def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
     """List runs as a table, or as JSON with --json."""
-    store = RunStore(store_path)
-    reconcile(store)
+    store = open_reconciled(store_path)
     runs = store.all()
+    warn_unreadable(store)
     if args.json:
         print(json.dumps([r.to_doc() for r in runs], indent=2))
         return 0
@@ -117,9 +135,9 @@ def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
 
 def cmd_show(args: argparse.Namespace, store_path: Path) -> int:
     """Print one run: its summary, config, metrics and measurement method."""
-    store = RunStore(store_path)
-    reconcile(store)
+    store = open_reconciled(store_path)
     record = store.get(args.run_id)
+    warn_unreadable(store)
     if record is None:
         print(f"greentui: no run {args.run_id!r} in {store_path}", file=sys.stderr)
         return 2
@@ -138,6 +156,7 @@ def cmd_export(args: argparse.Namespace, store_path: Path) -> int:
 
     store = RunStore(store_path)
     runs = store.all()
+    warn_unreadable(store)
     if not args.all:
         if not args.run_ids:
             print("greentui: name the runs to export, or use --all", file=sys.stderr)

@@ -17,10 +17,13 @@ from typing import Any
 from greentui.config import RunConfig
 from greentui.preflight import check_loadable, offline_environment
 from greentui.runs.process import track
+from greentui.store.atomic import make_private_dir, replace_text
+from greentui.store.layout import StoreError
 from greentui.store.record import RunRecord, new_run_id, utc_now
 from greentui.store.run_store import RunStore
 
 WORKER_LOG = "worker.log"
+LAUNCH_FILE = "launch.json"
 
 
 def default_name(config: RunConfig) -> str:
@@ -39,10 +42,14 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
     online = check_loadable(config)
     run_id = new_run_id()
     run_dir = store.runs_root / run_id
-    os.makedirs(store.runs_root, mode=0o700, exist_ok=True)
-    os.mkdir(run_dir, mode=0o700)
     launch_doc = {"run_id": run_id, "store": str(store.path.resolve()), "config": config.to_dict()}
-    _write_private(run_dir / "launch.json", json.dumps(launch_doc, indent=2))
+    try:
+        make_private_dir(store.runs_root)
+        os.mkdir(run_dir, mode=0o700)
+        replace_text(run_dir / LAUNCH_FILE, json.dumps(launch_doc, indent=2))
+    except OSError as err:  # a full disk or a read-only folder: one line, and no half-made run folder
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise StoreError(f"cannot create the run folder {run_dir}: {err.strerror or err}") from None
     record = RunRecord(
         id=run_id,
         name=name or default_name(config),
@@ -58,9 +65,20 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
         shutil.rmtree(run_dir, ignore_errors=True)  # a run the store never saw leaves no folder
         raise
     env = {**os.environ, **offline_environment(online), "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
+    try:
+        process = _spawn_worker(run_dir, env)
+    except OSError as err:  # the record exists: it says why, rather than waiting to be found crashed
+        store.update(run_id, status="failed", finished_at=utc_now(), error=f"the worker could not start: {err}")
+        raise StoreError(f"cannot start the worker of run {run_id}: {err.strerror or err}") from None
+    track(run_id, process)
+    return store.update(run_id, pid=process.pid)
+
+
+def _spawn_worker(run_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The worker in its own session, its output to RUN_DIR/worker.log (never a pipe)."""
     log_fd = os.open(run_dir / WORKER_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
-        process = subprocess.Popen(  # an argument list, never a shell
+        return subprocess.Popen(  # an argument list, never a shell
             [sys.executable, "-m", "greentui.worker", str(run_dir.resolve())],
             stdin=subprocess.DEVNULL,
             stdout=log_fd,
@@ -71,11 +89,3 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
         )
     finally:
         os.close(log_fd)
-    track(run_id, process)
-    return store.update(run_id, pid=process.pid)
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)

@@ -10,7 +10,7 @@ from greentui.metrics.curves import curves_from_events, last_event
 from greentui.runs.process import pid_alive
 from greentui.store.curves import save_curves
 from greentui.store.record import utc_now
-from greentui.store.run_dirs import run_dir_of
+from greentui.store.run_dirs import RunDirRefused, run_dir_of
 from greentui.store.run_store import RunStore
 
 # A run just launched may not have its pid stored yet; leave it alone this long.
@@ -27,11 +27,17 @@ def reconcile(store: RunStore) -> list[str]:
         record = store.get(summary.id)
         if record is None:
             continue
-        events = read_all(run_dir_of(store, record) / EVENTS_FILE)
+        try:
+            run_dir = run_dir_of(store, record)
+        except RunDirRefused as err:  # a crafted record: its "folder" is never read or written
+            store.update(record.id, status="crashed", finished_at=utc_now(), error=str(err))
+            crashed.append(record.id)
+            continue
+        events = read_all(run_dir / EVENTS_FILE)
         last_seen = max((e.get("t", 0) for e in events), default=0)
         if record.pid is None and time.time() - last_seen < GRACE_S:
             continue
-        _keep_curves(run_dir_of(store, record), curves_from_events(events))
+        _keep_curves(run_dir, curves_from_events(events))
         final = last_event(events, "status")
         if final and final.get("status") not in (None, "running"):
             # The worker finished but could not write the store (full disk, say): its events can.

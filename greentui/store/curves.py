@@ -9,24 +9,17 @@ as they are.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
+
+from greentui.store.atomic import replace_text
 
 CURVES_FILE = "curves.json"
 
 
 def save_curves(run_dir: Path, curves: Mapping[str, Any]) -> None:
     """Write the curves into the run folder, replacing any earlier ones whole."""
-    fd, tmp = tempfile.mkstemp(prefix=".curves.", suffix=".tmp", dir=run_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(curves, handle, separators=(",", ":"))
-        os.replace(tmp, run_dir / CURVES_FILE)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_text(run_dir / CURVES_FILE, json.dumps(curves, separators=(",", ":")))
 
 
 def load_curves(run_dir: Path | None, inline: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from greentui.store.atomic import replace_file
 from greentui.store.summary import RunSummary
 
 HEADER = ["greentui-run-index", 1]
@@ -75,17 +75,11 @@ def write_index(store_path: Path, stamp: Stamp | None, summaries: Sequence[RunSu
     """A fresh index, by rename (no fsync: after a crash a stale or torn index is only rebuilt)."""
     if stamp is None:
         return
-    target = index_path(store_path)
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(_encode([HEADER, *(s.line() for s in summaries), _stamp_line(stamp)]))
-        os.replace(tmp, target)
+        replace_file(index_path(store_path), [_encode([HEADER, *(s.line() for s in summaries), _stamp_line(stamp)])],
+                     durable=False)
     except OSError:
-        # Only a shortcut: a store whose folder cannot hold it still works, slower.
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
+        pass  # only a shortcut: a store whose folder cannot hold it still works, slower
 
 
 def append_index(store_path: Path, stamp: Stamp | None, lines: Iterable[list[Any]]) -> None:

@@ -11,10 +11,11 @@ older compact file, a hand edit) simply takes the slow path, which rewrites it i
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import stat
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
+
+from greentui.store.atomic import replace_file
 
 RUNS_TABLE = "runs"
 _TABLE_OPEN = b'"runs":{\n'
@@ -44,8 +45,21 @@ def doc_line(doc_id: int, doc: Mapping[str, Any]) -> bytes:
     return f'"{doc_id}":{_dumps(doc)}'.encode()
 
 
+def check_regular(path: Path) -> None:
+    """StoreError unless `path` is missing or a regular file: a device, FIFO or folder is never read or replaced."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise StoreError(f"cannot read run store {path}: {err.strerror}") from None
+    if not stat.S_ISREG(mode):
+        raise StoreError(f"run store {path} is not a regular file; greentui will not read or replace it")
+
+
 def read_bytes(path: Path) -> bytes | None:
     """The file's bytes, None when it does not exist."""
+    check_regular(path)
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -142,32 +156,8 @@ def replaced(raw: bytes, run_id: str, change: Callable[[dict[str, Any]], dict[st
 
 
 def write_atomically(path: Path, pieces: Iterable[bytes | memoryview]) -> None:
-    """Write a private temporary file beside `path`, fsync it, rename it over `path`, fsync the folder."""
-    folder = path.parent
+    """Replace the store file durably and atomically (see greentui.store.atomic); StoreError naming it."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        replace_file(path, pieces)
     except OSError as err:
-        raise StoreError(f"cannot write run store {path}: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for piece in pieces:
-                handle.write(piece)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise StoreError(f"cannot write run store {path}: {err.strerror}") from None
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        raise StoreError(f"cannot write run store {path}: {err.strerror or err}") from None

@@ -13,6 +13,10 @@ STATUSES = ("running", "completed", "failed", "stopped", "crashed", "diverged")
 FINISHED = frozenset(STATUSES) - {"running"}
 
 
+class RecordError(ValueError):
+    """A stored document is not a run (no id, or an id that is not text)."""
+
+
 def new_run_id(now: datetime | None = None) -> str:
     """A sortable, readable run id such as 20261122-031502-a3f9."""
     now = now or datetime.now()
@@ -57,11 +61,11 @@ class RunRecord:
         a document nobody else holds (one just parsed from the file), where a deep copy of
         thousands of records would only cost time.
         """
+        run_id = doc.get("id")
+        if not isinstance(run_id, str) or not run_id:
+            raise RecordError("no run id" if run_id is None else f"its id {run_id!r} is not text")
         values = {k: (deepcopy(v) if copy else v) for k, v in doc.items() if k in _FIELD_NAMES}
-        values.setdefault("name", values.get("id", ""))
-        values.setdefault("status", "failed")
-        values.setdefault("created_at", "")
-        return cls(**values)
+        return cls(**_typed(values))
 
     def to_doc(self) -> dict[str, Any]:
         """A plain JSON-ready dict for the store."""
@@ -95,3 +99,27 @@ class RunRecord:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(RunRecord))
+_MAPPINGS = ("config", "hardware", "measurement", "metrics", "curves", "versions", "sweep")
+_OPTIONAL_TEXTS = ("started_at", "finished_at", "error")
+
+
+def _typed(values: dict[str, Any]) -> dict[str, Any]:
+    """A stored document's fields with the types the record declares: what cannot be read is dropped.
+
+    runs.json is untrusted (another user, a hand edit, another version): a wrong-typed field must
+    cost that field, never a crash in whatever formats it later.
+    """
+    values["name"] = values["name"] if isinstance(values.get("name"), str) else values["id"]
+    values["status"] = values["status"] if isinstance(values.get("status"), str) else "failed"
+    values["created_at"] = values["created_at"] if isinstance(values.get("created_at"), str) else ""
+    values["run_dir"] = values["run_dir"] if isinstance(values.get("run_dir"), str) else ""
+    for key in _OPTIONAL_TEXTS:
+        if not isinstance(values.get(key), str):
+            values[key] = None if values.get(key) is None else str(values[key])
+    for key in _MAPPINGS:
+        if key in values and not isinstance(values[key], dict):
+            values[key] = {}
+    pid = values.get("pid")
+    # pid 1 is init and -1 is "every process": no worker is ever either (see greentui.runs.process).
+    values["pid"] = pid if type(pid) is int and pid > 1 else None
+    return values

@@ -1,14 +1,46 @@
-"""Where a run's folder is: recorded relative to the store's folder."""
+"""Where a run's folder is, and the rule that keeps every such path inside the store's runs/ folder.
+
+A record's `run_dir` is read from runs.json, which anyone who can write the store may have
+written: "/etc", "../victim" or a symlink planted in runs/ would otherwise have greentui read
+events from, and write curves into, any folder. Only a direct child of the store's own runs/
+folder (after resolving symlinks) is ever used.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from greentui.store.record import RunRecord
-from greentui.store.run_store import RunStore
+from greentui.store.layout import StoreError
+
+if TYPE_CHECKING:
+    from greentui.store.record import RunRecord
+    from greentui.store.run_store import RunStore
+
+RUNS_FOLDER = "runs"
+
+
+class RunDirRefused(StoreError):
+    """A record's run_dir points outside the store's runs/ folder; the message names the run."""
+
+
+def runs_root(store_path: Path) -> Path:
+    """The folder that holds a store's run folders."""
+    return store_path.parent / RUNS_FOLDER
+
+
+def confined_run_dir(store_path: Path, run_id: str, run_dir: Any) -> Path:
+    """The absolute folder `run_dir` names, if it is a direct child of the store's runs/; else RunDirRefused."""
+    if isinstance(run_dir, str) and run_dir and "\x00" not in run_dir and not os.path.isabs(run_dir):
+        root = runs_root(store_path).resolve()
+        target = (store_path.parent / run_dir).resolve()
+        if target.parent == root:
+            return target
+    raise RunDirRefused(f"run {run_id!r}: its run_dir {run_dir!r} is not a folder inside {runs_root(store_path)}; "
+                        "greentui will not read or write there")
 
 
 def run_dir_of(store: RunStore, record: RunRecord) -> Path:
-    """Absolute run directory of a record (stored relative to the store's folder)."""
-    return (store.path.parent / record.run_dir).resolve()
-
+    """Absolute run directory of a record (stored relative to the store's folder); RunDirRefused outside runs/."""
+    return confined_run_dir(store.path, record.id, record.run_dir)

@@ -22,6 +22,7 @@ from tinydb import TinyDB, where
 from tinydb.storages import Storage
 
 from greentui.store import layout as store_file
+from greentui.store.atomic import remove_stale_temp_files
 from greentui.store.index import (
     Stamp,
     append_index,
@@ -31,7 +32,7 @@ from greentui.store.index import (
     write_index,
 )
 from greentui.store.layout import StoreError
-from greentui.store.record import RunRecord
+from greentui.store.record import RecordError, RunRecord
 from greentui.store.summary import RunSummary
 
 __all__ = ["DEFAULT_STORE", "RunStore", "RunSummary", "StoreError", "resolve_store_path"]
@@ -80,7 +81,10 @@ class RunStore:
     """The runs in one runs.json. Reads need no lock (files are replaced whole); writes take it."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+        # A symlinked runs.json is a shared store: write through to its target on purpose (the lock,
+        # temporary files and run folders beside the target), never replace the link with a file.
+        self.path = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
+        self.unreadable: list[str] = []  # documents of the last parse that are not runs (see `all`)
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S, mode=0o600)
         # The runs (and their summaries) as last read, with the file's stamp at that time:
         # reads of an unchanged file (history's reload clock, start-up's check, reconcile and
@@ -92,7 +96,7 @@ class RunStore:
     @property
     def runs_root(self) -> Path:
         """Folder that holds the run directories of this store."""
-        return self.path.parent / "runs"
+        return self.path.parent / "runs"  # the same as greentui.store.run_dirs.runs_root
 
     def check(self) -> None:
         """Raise StoreError unless the store is readable (a missing file is fine) and its folder writable."""
@@ -112,6 +116,8 @@ class RunStore:
         except OSError as err:
             raise StoreError(f"cannot lock run store {self.path}: {err.strerror}") from None
         try:
+            store_file.check_regular(self.path)
+            remove_stale_temp_files(self.path)  # left by writers killed mid-write; only we write them
             yield
         finally:
             self._lock.release()
@@ -161,8 +167,9 @@ class RunStore:
                 docs = table.search(where("id") == run_id)
                 if not docs:
                     raise StoreError(f"no run {run_id} in {self.path}")
-                doc = change(dict(docs[0]))
-                table.update(doc, doc_ids=[docs[0].doc_id])
+                for found in docs:  # duplicate ids (hand edits, merged stores) change together
+                    doc = change(dict(found))
+                    table.update(doc, doc_ids=[found.doc_id])
             record = RunRecord.from_doc(doc)
             self._log_index(before, [RunSummary.of(record).line()])
             return record
@@ -197,14 +204,20 @@ class RunStore:
             if doc is not None:
                 return RunRecord.from_doc(doc, copy=False)
         runs = self.all()
-        found = [r for r in runs if r.id == run_id] or [r for r in runs if r.id.startswith(run_id)]
+        exact = [r for r in runs if r.id == run_id]
+        found = exact[-1:] or [r for r in runs if r.id.startswith(run_id)]  # duplicates: the newest line
         return RunRecord.from_doc(found[0].to_doc(), copy=False) if len(found) == 1 else None
 
     def curves(self, record: RunRecord) -> dict[str, Any]:
         """A run's downsampled curves: inline in older records, else from its run folder (see greentui.store.curves)."""
         from greentui.store.curves import load_curves
+        from greentui.store.run_dirs import RunDirRefused, confined_run_dir
 
-        return load_curves(self.path.parent / record.run_dir if record.run_dir else None, record.curves)
+        try:
+            folder: Path | None = confined_run_dir(self.path, record.id, record.run_dir)
+        except RunDirRefused:
+            folder = None  # inline curves (older records) are still shown; a folder outside runs/ is not read
+        return load_curves(folder, record.curves)
 
     def _find_line(self, run_id: str) -> dict[str, Any] | None:
         stamp = self.stamp()
@@ -241,7 +254,13 @@ class RunStore:
         docs = self._table().all()
         # The documents were parsed from the file just now and nothing else holds them,
         # so the records may own them without the deep copy from_doc makes by default.
-        runs = sorted((RunRecord.from_doc(d, copy=False) for d in docs), key=lambda r: r.created_at)
+        readable, self.unreadable = [], []
+        for doc in docs:
+            try:
+                readable.append(RunRecord.from_doc(doc, copy=False))
+            except RecordError as err:
+                self.unreadable.append(f"{self.path}: document {doc.doc_id}: {err}")
+        runs = sorted(readable, key=lambda r: r.created_at)
         self._parsed = (stamp, runs) if stamp is not None else None
         return list(runs)
 

@@ -51,6 +51,13 @@ class RunSummary:
     @classmethod
     def from_line(cls, line: Sequence[Any]) -> RunSummary:
         """The summary an index line holds."""
-        metrics = {k: v for k, v in zip(ROW_METRICS, line[8:]) if v is not None}
-        return cls(line[1], line[2], line[3], line[4], tuple(line[5]), metrics, line[6], line[7])
+        # The index is a file anyone who can write the store can write: anything off-type makes
+        # the caller rebuild it from runs.json (ValueError), never reaches a widget.
+        texts, tags, pid = line[1:5], line[5], line[7]
+        if not (all(isinstance(v, str) for v in (*texts, line[6])) and isinstance(tags, list)
+                and all(isinstance(tag, str) for tag in tags) and (pid is None or type(pid) is int)):
+            raise ValueError("an index row of the wrong shape")
+        metrics = {k: float(v) for k, v in zip(ROW_METRICS, line[8:], strict=False)
+                   if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        return cls(line[1], line[2], line[3], line[4], tuple(tags), metrics, line[6], pid)
 

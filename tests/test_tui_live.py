@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 
+from greentui.runs.identity import identify
 from greentui.runs.process import pid_alive
 from greentui.tui.app import create_app
 from greentui.tui.dialogs.confirm import ConfirmDialog
@@ -136,7 +137,8 @@ async def test_stop_confirmed_signals_the_worker_process_group(tmp_path):
     store, record, _rest, _path = running_store(tmp_path, steps_written=5)
     process = subprocess.Popen(["sleep", "120"], start_new_session=True)
     try:
-        store.update(record.id, pid=process.pid)
+        identity = identify(process.pid)  # recorded as the launch records its worker's
+        store.update(record.id, pid=process.pid, process=identity.to_doc() if identity else {})
         app = create_app(store.path)
         async with app.run_test(size=SIZE) as pilot:
             await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen))

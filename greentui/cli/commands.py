@@ -13,7 +13,7 @@ from greentui.events.log import EVENTS_FILE, EventTail
 from greentui.presets import DEFAULT_PRESET, preset
 from greentui.report.text import fmt_duration, one_line_summary
 from greentui.runs.launch import launch
-from greentui.runs.process import pid_alive, stop
+from greentui.runs.process import pid_alive, stop, worker_alive
 from greentui.runs.reconcile import reconcile
 from greentui.store.layout import StoreError
 from greentui.store.record import FINISHED, RunRecord
@@ -185,7 +185,7 @@ def cmd_stop(args: argparse.Namespace, store_path: Path) -> int:
     if record is None:
         print(f"greentui: no run {args.run_id!r} in {store_path}", file=sys.stderr)
         return 2
-    if record.finished or not pid_alive(record.pid):
+    if record.finished or not worker_alive(store, record):
         print(f"greentui: run {record.id} is not running (status {record.status})", file=sys.stderr)
         return 1
     print(f"stopping run {record.id}…", flush=True)

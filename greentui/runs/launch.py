@@ -16,6 +16,7 @@ from typing import Any
 
 from greentui.config import RunConfig
 from greentui.preflight import check_loadable, offline_environment
+from greentui.runs.identity import identify
 from greentui.runs.process import track
 from greentui.store.atomic import make_private_dir, replace_text
 from greentui.store.layout import StoreError
@@ -71,7 +72,8 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
         store.update(run_id, status="failed", finished_at=utc_now(), error=f"the worker could not start: {err}")
         raise StoreError(f"cannot start the worker of run {run_id}: {err.strerror or err}") from None
     track(run_id, process)
-    return store.update(run_id, pid=process.pid)
+    identity = identify(process.pid)  # the child exists from here on: its start time is fixed
+    return store.update(run_id, pid=process.pid, process=identity.to_doc() if identity else {})
 
 
 def _spawn_worker(run_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -7,7 +7,9 @@ import signal
 import subprocess
 import time
 
+from greentui.runs.identity import ProcessIdentity, is_running, runs_worker
 from greentui.store.record import RunRecord, utc_now
+from greentui.store.run_dirs import RunDirRefused, run_dir_of
 from greentui.store.run_store import RunStore
 
 STOP_GRACE_S = 30.0
@@ -30,9 +32,13 @@ def reap() -> None:
             del _LIVE[run_id]
 
 
+class StopRefused(RuntimeError):
+    """greentui will not signal this process: it cannot verify that it is the run's worker."""
+
+
 def pid_alive(pid: int | None) -> bool:
-    """True while the process exists and is not a zombie."""
-    if not pid:
+    """True while the process exists and is not a zombie (pids 0, 1 and below name no worker or runner)."""
+    if pid is None or pid <= 1:
         return False
     reap()
     try:
@@ -48,28 +54,57 @@ def pid_alive(pid: int | None) -> bool:
         return True
 
 
+def worker_alive(store: RunStore, record: RunRecord) -> bool:
+    """True while the run's own worker runs: its recorded identity, not merely its pid (see runs.identity).
+
+    A run launched on another host cannot be checked from here and counts as alive: it is never
+    marked crashed, nor signalled, from this host.
+    """
+    identity = ProcessIdentity.from_doc(record.process)
+    if identity is not None:
+        return not identity.here or is_running(identity)
+    if not pid_alive(record.pid) or record.pid is None:
+        return False
+    try:  # records from before identities were kept: the pid must be running this run's worker
+        return runs_worker(record.pid, run_dir_of(store, record))
+    except RunDirRefused:
+        return False
+
+
 def stop(store: RunStore, record: RunRecord, grace_s: float = STOP_GRACE_S) -> bool:
     """Ask the worker to stop (SIGTERM to its process group), SIGKILL after `grace_s`.
 
     Returns True when the worker stopped within the grace period and stored its own summary.
+    StopRefused when the process cannot be verified as this run's worker on this host.
     """
-    if not pid_alive(record.pid):
+    if not worker_alive(store, record) or record.pid is None:
         return False
+    identity = ProcessIdentity.from_doc(record.process)
+    if identity is not None and not identity.here:
+        raise StopRefused(f"run {record.id} runs on host {identity.host}; stop it there")
     pgid = record.pid  # the worker leads its own session and process group
     _signal_group(pgid, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
-        if not pid_alive(record.pid):
+        if not worker_alive(store, record):
             return True
         time.sleep(0.2)
-    _signal_group(pgid, signal.SIGKILL)
+    if worker_alive(store, record):  # checked again: the pid must still be that worker's
+        _signal_group(pgid, signal.SIGKILL)
     store.update(record.id, status="stopped", finished_at=utc_now(),
                  error=f"worker did not stop within {grace_s:.0f} s and was killed")
     return False
 
 
 def _signal_group(pgid: int, signum: int) -> None:
+    """Signal the worker's process group, and only a group that a worker leads.
+
+    killpg(1) would reach every process the user may signal, and greentui's own group would
+    take greentui down with it: both are refused, as is a pid that does not lead its group.
+    """
     try:
+        if pgid <= 1 or pgid == os.getpgrp() or os.getpgid(pgid) != pgid:
+            raise StopRefused(f"process {pgid} does not lead a worker's own process group; not signalled")
         os.killpg(pgid, signum)
     except ProcessLookupError:
         pass

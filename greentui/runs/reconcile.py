@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 
 from greentui.events.log import EVENTS_FILE, read_all
 from greentui.metrics.curves import curves_from_events, last_event
-from greentui.runs.process import pid_alive
+from greentui.runs.process import worker_alive
 from greentui.store.curves import save_curves
-from greentui.store.record import utc_now
+from greentui.store.record import RunRecord, utc_now
 from greentui.store.run_dirs import RunDirRefused, run_dir_of
 from greentui.store.run_store import RunStore
 
-# A run just launched may not have its pid stored yet; leave it alone this long.
-GRACE_S = 10.0
+# A run just launched has no pid stored until its worker is spawned and the store's lock is had
+# again (which may take up to its 60 s timeout on a busy store); leave it alone this long.
+GRACE_S = 75.0
 
 
 def reconcile(store: RunStore) -> list[str]:
@@ -22,10 +24,10 @@ def reconcile(store: RunStore) -> list[str]:
     crashed = []
     # Summaries first: at start-up on thousands of runs only a dead run's record is worth reading.
     for summary in store.summaries():
-        if summary.status != "running" or pid_alive(summary.pid):
+        if summary.status != "running":
             continue
         record = store.get(summary.id)
-        if record is None:
+        if record is None or worker_alive(store, record) or launching(record):
             continue
         try:
             run_dir = run_dir_of(store, record)
@@ -34,16 +36,13 @@ def reconcile(store: RunStore) -> list[str]:
             crashed.append(record.id)
             continue
         events = read_all(run_dir / EVENTS_FILE)
-        last_seen = max((e.get("t", 0) for e in events), default=0)
-        if record.pid is None and time.time() - last_seen < GRACE_S:
-            continue
         _keep_curves(run_dir, curves_from_events(events))
         final = last_event(events, "status")
         if final and final.get("status") not in (None, "running"):
             # The worker finished but could not write the store (full disk, say): its events can.
-            summary = last_event(events, "summary") or {}
+            final_summary = last_event(events, "summary") or {}
             store.update(record.id, status=final["status"], finished_at=utc_now(),
-                         metrics=summary.get("metrics", {}), error=final.get("reason"))
+                         metrics=final_summary.get("metrics", {}), error=final.get("reason"))
             continue
         metrics = {}
         energy = last_event(events, "energy")
@@ -56,6 +55,22 @@ def reconcile(store: RunStore) -> list[str]:
                      metrics=metrics, error="the worker process vanished without a final status")
         crashed.append(record.id)
     return crashed
+
+
+def launching(record: RunRecord) -> bool:
+    """True for a run stored but whose worker's pid is not yet: the launch writes it a moment later.
+
+    Measured from the launch (the record's creation), not from its events: a run has none
+    before its worker starts, and every reconcile in between (ls, show, a TUI starting, a
+    sweep's runner) would otherwise find it crashed.
+    """
+    if record.pid is not None:
+        return False
+    try:
+        created = datetime.fromisoformat(record.created_at).timestamp()
+    except ValueError:
+        return False
+    return time.time() - created < GRACE_S
 
 
 def _keep_curves(run_dir: Path, curves: dict) -> None:

@@ -52,6 +52,7 @@ class RunRecord:
     error: str | None = None
     versions: Mapping[str, Any] = field(default_factory=dict)
     sweep: Mapping[str, Any] = field(default_factory=dict)  # {id, role, repeat} for a sweep's runs
+    process: Mapping[str, Any] = field(default_factory=dict)  # the worker's identity (greentui.runs.identity)
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any], copy: bool = True) -> RunRecord:
@@ -99,7 +100,7 @@ class RunRecord:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(RunRecord))
-_MAPPINGS = ("config", "hardware", "measurement", "metrics", "curves", "versions", "sweep")
+_MAPPINGS = ("config", "hardware", "measurement", "metrics", "curves", "versions", "sweep", "process")
 _OPTIONAL_TEXTS = ("started_at", "finished_at", "error")
 
 

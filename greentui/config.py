@@ -15,6 +15,8 @@ import tomllib
 
 from greentui.carbon import is_known_country
 
+MAX_CONFIG_BYTES = 1024 * 1024
+
 
 class ConfigError(ValueError):
     """A config key is unknown or its value is not allowed; the message names the key."""
@@ -232,9 +234,15 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
 def load_toml(path: Path, base: RunConfig | None = None) -> RunConfig:
     """Read a config TOML file (flat `key = value` pairs; an optional `preset` key picks the base)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:  # capped: `--config /dev/zero` must not read until memory runs out
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
+            raise ConfigError("config", f"{path} is larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config file")
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as err:
         raise ConfigError("config", f"cannot read {path}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError("config", f"{path} is not UTF-8 text (byte {err.start})") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError("config", f"{path} is not valid TOML: {err}") from None
     preset_name = data.pop("preset", None)
@@ -246,5 +254,7 @@ def load_toml(path: Path, base: RunConfig | None = None) -> RunConfig:
 
 
 def save_toml(config: RunConfig, path: Path) -> None:
-    """Write `config` as TOML to `path`."""
-    path.write_text(config.to_toml(), encoding="utf-8")
+    """Write `config` as TOML to `path` (private, replaced atomically)."""
+    from greentui.store.atomic import replace_text
+
+    replace_text(path, config.to_toml())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from greentui.config import RunConfig, load_toml, parse_sets
 from greentui.events.log import EVENTS_FILE, EventTail
 from greentui.presets import DEFAULT_PRESET, preset
+from greentui.report.printable import from_command_line, printable
 from greentui.report.text import fmt_duration, one_line_summary
 from greentui.runs.launch import launch
 from greentui.runs.process import pid_alive, stop, worker_alive
@@ -34,8 +36,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 def cmd_run(args: argparse.Namespace, store_path: Path) -> int:
     """Start a run; unless --detach, follow it with a progress bar until it ends."""
     store = RunStore(store_path)
-    record = launch(config_from_args(args), store, args.name)
-    print(f"run {record.id} started: {record.name}", flush=True)
+    record = launch(config_from_args(args), store, from_command_line(args.name) if args.name else None)
+    print(f"run {record.id} started: {printable(record.name)}", flush=True)
     if args.detach:
         print(f"follow it with `greentui show {record.id}`; logs in {run_dir_of(store, record)}")
         return 0
@@ -45,7 +47,7 @@ def cmd_run(args: argparse.Namespace, store_path: Path) -> int:
         print(f"\nstopped watching; run {record.id} goes on (greentui stop {record.id} ends it)", file=sys.stderr)
         return 130
     final = store.get(record.id) or record
-    print(one_line_summary(final))
+    print(printable(one_line_summary(final)))
     return 0 if final.status == "completed" else 1
 
 
@@ -113,22 +115,42 @@ def warn_unreadable(store: RunStore) -> None:
         print(f"greentui: skipped what is not a run: {store.unreadable[0]}{more}", file=sys.stderr)
 
 
+def store_missing(args: argparse.Namespace, store_path: Path) -> bool:
+    """Say so when the store file does not exist; True (an error) when it was named with --store or $GREENTUI_STORE."""
+    if store_path.exists():
+        return False
+    named = bool(args.store or os.environ.get("GREENTUI_STORE"))
+    print(f"greentui: no run store at {store_path}" + ("" if named else " yet (the first run creates it)"),
+          file=sys.stderr)
+    return named
+
+
 def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
     """List runs as a table, or as JSON with --json."""
+    if store_missing(args, store_path):
+        return 2
     store = open_reconciled(store_path)
     runs = store.all()
     warn_unreadable(store)
     if args.json:
         print(json.dumps([r.to_doc() for r in runs], indent=2))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
     from greentui.report.text import list_row
 
-    table = Table("id", "name", "status", "created", "techniques", "acc", "time", "kWh", "CO2 g", "J/sample")
-    for run in runs:
-        table.add_row(*list_row(run))
+    headers = ("id", "name", "status", "created", "techniques", "acc", "time", "kWh", "CO2 g", "J/sample")
+    rows = [[printable(cell) for cell in list_row(run)] for run in runs]
+    if not sys.stdout.isatty():  # piped or redirected: plain tab-separated lines, ids whole
+        print("\n".join("\t".join(row) for row in [list(headers), *rows]))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(*headers)
+    table.columns[0].no_wrap = True  # an id is what `show` and `stop` take: never cut
+    table.columns[0].min_width = max((len(row[0]) for row in rows), default=2)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))  # Text: a name like "a[/b]" is never read as markup
     Console().print(table)
     return 0
 
@@ -146,13 +168,13 @@ def cmd_show(args: argparse.Namespace, store_path: Path) -> int:
         return 0
     from greentui.report.text import detail_text
 
-    print(detail_text(record))
+    print(printable(detail_text(record), keep_newlines=True))
     return 0
 
 
 def cmd_export(args: argparse.Namespace, store_path: Path) -> int:
     """Write the chosen runs (or all) to a CSV file."""
-    from greentui.report.csv_export import write_csv
+    from greentui.report.csv_export import csv_text, write_csv
 
     store = RunStore(store_path)
     runs = store.all()
@@ -169,6 +191,10 @@ def cmd_export(args: argparse.Namespace, store_path: Path) -> int:
                 return 2
             chosen.append(record)
         runs = chosen
+    if str(args.output) == "-":
+        text, rows = csv_text(runs)
+        sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        return 0
     try:
         rows = write_csv(runs, args.output)
     except OSError as err:
@@ -191,7 +217,7 @@ def cmd_stop(args: argparse.Namespace, store_path: Path) -> int:
     print(f"stopping run {record.id}…", flush=True)
     graceful = stop(store, record)
     final = store.get(record.id) or record
-    print(("stopped: " if graceful else "killed after the grace period: ") + one_line_summary(final))
+    print(("stopped: " if graceful else "killed after the grace period: ") + printable(one_line_summary(final)))
     return 0
 
 

@@ -109,6 +109,7 @@ def _work_through(store: RunStore, sweeps: list, quiet_busy: bool = False) -> in
 def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
     """Print or write a sweep's attribution table, or that of chosen runs against a baseline."""
     from greentui.report.sweep_report import runs_report, sweep_report
+    from greentui.store.atomic import replace_text
     from greentui.store.run_store import RunStore
     from greentui.sweep.plan import SweepError
 
@@ -126,7 +127,7 @@ def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
         print(text, end="")
         return 0
     try:
-        args.output.write_text(text, encoding="utf-8")
+        replace_text(args.output, text)  # private, whole or not at all
     except OSError as err:
         print(f"greentui: cannot write {args.output}: {err.strerror}", file=sys.stderr)
         return 2

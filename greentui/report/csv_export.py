@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import csv
-import os
+import io
 from pathlib import Path
 from typing import Any, Iterable
 
 from greentui.config import KEYS
+from greentui.store.atomic import replace_text
 from greentui.store.record import RunRecord
 
 TOP_LEVEL = ("id", "name", "status", "created_at", "started_at", "finished_at", "error")
 NESTED = ("metrics", "hardware", "measurement", "versions", "sweep")  # sweep.id/role/repeat for a sweep's runs
 # Spreadsheets run cells that start with these as formulas (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\ufe66\ufe62\ufe63\uff20")  # ASCII and full-width / small forms
 
 
 def flatten(record: RunRecord) -> dict[str, Any]:
@@ -29,23 +31,33 @@ def flatten(record: RunRecord) -> dict[str, Any]:
 
 
 def neutralise(value: Any) -> Any:
-    """Numbers stay numbers; text that a spreadsheet would run as a formula gets a leading quote."""
+    """Numbers stay numbers; text that a spreadsheet would run as a formula gets a leading quote.
+
+    Spreadsheets skip leading whitespace (NBSP and newlines too) and read the full-width signs
+    as the ASCII ones, so those count as formula starts as well.
+    """
     if value is None or isinstance(value, (bool, int, float)):
         return value
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.lstrip()[:1] in FORMULA_SIGNS or text[:1] in FORMULA_STARTS else text
 
 
-def write_csv(runs: Iterable[RunRecord], path: Path) -> int:
-    """Write runs to `path` (created private to the user); returns the number of rows."""
+def csv_text(runs: Iterable[RunRecord]) -> tuple[str, int]:
+    """(the CSV of these runs, the number of rows)."""
     rows = [flatten(r) for r in runs]
     columns: list[str] = []
     for row in rows:
         columns += [c for c in row if c not in columns]
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns or list(TOP_LEVEL))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({c: neutralise(row.get(c)) for c in columns})
-    return len(rows)
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=columns or list(TOP_LEVEL))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: neutralise(row.get(c)) for c in columns})
+    return out.getvalue(), len(rows)
+
+
+def write_csv(runs: Iterable[RunRecord], path: Path) -> int:
+    """Write runs to `path`, whole or not at all (private, replaced atomically); returns the number of rows."""
+    text, count = csv_text(runs)
+    replace_text(path, text)  # a name that is not valid UTF-8 is written escaped, never a half-written file
+    return count

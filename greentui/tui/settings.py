@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from greentui.config import ConfigError, RunConfig, load_toml, save_toml
+from greentui.store.atomic import make_private_dir
 
 LAST_CONFIG_FILE = "last-config.toml"
 
@@ -32,7 +33,7 @@ def save_last_config(config: RunConfig) -> str | None:
     """Remember `config`; returns an error message (naming the path) instead of raising."""
     folder = config_dir()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)  # 0700 with its parents, whatever the umask
         save_toml(config, folder / LAST_CONFIG_FILE)
     except OSError as err:
         return f"cannot remember the config in {folder / LAST_CONFIG_FILE}: {err.strerror}"

@@ -29,7 +29,7 @@ from greentui.tui.models.compare import COMPARED_METRICS
 from greentui.tui.models.history import COLUMNS
 from greentui.tui.models.live import LiveSnapshot
 from greentui.tui.widgets.status_strip import FIGURES, strip_text
-from tests.test_tui_support import fixture_events
+from tests.support import fixture_events
 
 
 def every_metric_record() -> RunRecord:
@@ -64,8 +64,8 @@ def test_history_metric_columns_sort_by_a_declared_metric_the_index_holds() -> N
 def test_derived_metrics_are_exactly_the_declared_derived_ones_and_exist_where_their_inputs_do() -> None:
     full = {"energy_kwh": 0.001, "samples_trained": 360, "duration_s": 10.0, "accuracy": 0.8}
     assert set(derived_metrics(full)) == {m.key for m in METRICS if m.derived}
-    inputs = {"samples_per_s": ("samples_trained", "duration_s"), "joules_per_sample": ("energy_kwh", "samples_trained"),
-              "ear_kwh": ("energy_kwh", "accuracy")}
+    inputs = {"samples_per_s": ("samples_trained", "duration_s"),
+              "joules_per_sample": ("energy_kwh", "samples_trained"), "ear_kwh": ("energy_kwh", "accuracy")}
     for key, needs in inputs.items():  # a status can have a derived metric only where it can have its inputs
         assert metric(key).statuses <= frozenset.intersection(*(metric(k).statuses for k in needs)), key
 

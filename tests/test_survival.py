@@ -69,13 +69,14 @@ def test_a_stop_that_kills_the_worker_keeps_what_its_events_recorded(store_path:
 
     def trained_and_measured() -> bool:
         events = read_all(events_path)
-        return steps_seen(store_path, run_id) >= 3 and any(e["type"] == "energy" and e["energy_kwh"] > 0 for e in events)
+        measured = any(e["type"] == "energy" and e["energy_kwh"] > 0 for e in events)
+        return measured and steps_seen(store_path, run_id) >= 3
 
-    wait_for(trained_and_measured, what="three steps and an energy figure")
+    wait_until(trained_and_measured, "three steps and an energy figure")
     store = RunStore(store_path)
     record = store.get(run_id)
     assert stop(store, record, grace_s=0.0) is False  # no grace: straight to SIGKILL
-    wait_for(lambda: not group_alive(record.pid), timeout=10, what="the killed worker's group to be gone")
+    wait_until(lambda: not group_alive(record.pid), "the killed worker's group to be gone")
     final = RunStore(store_path).get(run_id)
     assert final.status == "stopped" and "killed" in final.error
     metrics = final.metrics

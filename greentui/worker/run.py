@@ -43,7 +43,8 @@ def execute(run_dir: Path) -> int:
     from greentui.worker.telemetry import Telemetry
 
     telemetry = Telemetry(run_dir, config.country, events)
-    status, error, metrics = "failed", None, {}
+    status, error = "failed", None
+    metrics: dict[str, Any] = {}
     progress = TrainingProgress()
     try:
         telemetry.start()

@@ -17,7 +17,7 @@ def sweep_rows(store: RunStore, sweep: dict) -> tuple[list[tuple[str, ...]], int
 
     rows, records = sweep_attribution(store, sweep)
     energy, accuracy = MEASURES["energy"].spec, MEASURES["accuracy"].spec
-    cells = [(f"{PARETO_MARK if r.pareto else ' '} {r.role}", str(r.runs), stat_text(r.stats["energy"], energy),
+    cells: list[tuple[str, ...]] = [(f"{PARETO_MARK if r.pareto else ' '} {r.role}", str(r.runs), stat_text(r.stats["energy"], energy),
               short_change(r, "energy"), short_change(r, "time"), short_change(r, "co2"),
               stat_text(r.stats["accuracy"], accuracy), short_change(r, "accuracy")) for r in rows]
     running = next((f"{r.sweep.get('role')} #{r.sweep.get('repeat', 0) + 1}" for r in records

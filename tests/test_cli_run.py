@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from greentui.events.log import EVENTS_FILE, read_all
+from greentui.metrics.registry import BY_KEY
 from greentui.store.run_store import RunStore
 from tests.support import greentui, wait_until
 
@@ -32,6 +33,7 @@ def test_tiny_preset_completes_and_exports(store_path: Path) -> None:
     assert metrics["accuracy"] >= 0.85
     assert metrics["energy_kwh"] > 0 and metrics["emissions_kg"] > 0
     assert metrics["joules_per_sample"] > 0 and metrics["samples_per_s"] > 0
+    assert set(metrics) - set(BY_KEY) == set()  # every metric the worker stores is declared
     assert record.measurement["method"] == "codecarbon-offline"
     assert "world average" in record.measurement["carbon_intensity_source"]
     assert record.hardware["cpu_count"] >= 1 and record.versions["torch"]
@@ -104,6 +106,10 @@ def test_stop_keeps_partial_results(store_path: Path) -> None:
     assert record is not None and record.status == "stopped"
     assert record.metrics["energy_kwh"] > 0 and 0 < record.metrics["steps"] < record.metrics["total_steps"]
     assert RunStore(store_path).curves(record)["train_loss"]
+    # The derived metrics of a stopped run, and no metric the registry does not declare.
+    assert record.metrics["samples_trained"] > 0 and record.metrics["duration_s"] > 0
+    assert record.metrics["joules_per_sample"] > 0 and record.metrics["samples_per_s"] > 0
+    assert set(record.metrics) - set(BY_KEY) == set()
 
 
 def test_output_cut_short_by_a_closed_pipe_is_quiet(store_path: Path) -> None:

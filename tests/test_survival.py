@@ -61,6 +61,29 @@ def test_stop_leaves_no_process_of_the_group(store_path: Path) -> None:
     wait_until(lambda: not group_alive(pgid), "the process group to be gone (pgrep -g)")
 
 
+def test_a_stop_that_kills_the_worker_keeps_what_its_events_recorded(store_path: Path) -> None:
+    from greentui.runs.process import stop
+
+    run_id = start_detached(store_path, "--set", "epochs=50")
+    events_path = store_path.parent / "runs" / run_id / EVENTS_FILE
+
+    def trained_and_measured() -> bool:
+        events = read_all(events_path)
+        measured = any(e["type"] == "energy" and e["energy_kwh"] > 0 for e in events)
+        return measured and steps_seen(store_path, run_id) >= 3
+
+    wait_until(trained_and_measured, "three steps and an energy figure")
+    store = RunStore(store_path)
+    record = store.get(run_id)
+    assert stop(store, record, grace_s=0.0) is False  # no grace: straight to SIGKILL
+    wait_until(lambda: not group_alive(record.pid), "the killed worker's group to be gone")
+    final = RunStore(store_path).get(run_id)
+    assert final.status == "stopped" and "killed" in final.error
+    metrics = final.metrics
+    assert metrics["energy_kwh"] > 0 and metrics["steps"] >= 3 and metrics["samples_trained"] == metrics["steps"] * 32
+    assert metrics["duration_s"] > 0 and metrics["samples_per_s"] > 0 and metrics["joules_per_sample"] > 0
+
+
 def group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -76,6 +99,10 @@ def test_nan_loss_ends_the_run_as_diverged_at_that_step(store_path: Path, monkey
     record = RunStore(store_path).all()[0]
     assert record.status == "diverged"
     assert "step 4" in record.error and record.metrics["diverged_at_step"] == 4
+    # Training ran three steps: the record says so, and the derived metrics follow.
+    assert record.metrics["steps"] == 3 and record.metrics["samples_trained"] == 3 * 32
+    assert record.metrics["duration_s"] > 0 and record.metrics["samples_per_s"] > 0
+    assert record.metrics["joules_per_sample"] > 0
     assert [s for s, _ in RunStore(store_path).curves(record)["train_loss"]][-1] <= 3
 
 

@@ -135,9 +135,9 @@ def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
     if args.json:
         print(json.dumps([r.to_doc() for r in runs], indent=2))
         return 0
-    from greentui.report.text import list_row
+    from greentui.report.text import LIST_HEADER, list_row
 
-    headers = ("id", "name", "status", "created", "techniques", "acc", "time", "kWh", "CO2 g", "J/sample")
+    headers = LIST_HEADER
     rows = [[printable(cell) for cell in list_row(run)] for run in runs]
     if not sys.stdout.isatty():  # piped or redirected: plain tab-separated lines, ids whole
         print("\n".join("\t".join(row) for row in [list(headers), *rows]))

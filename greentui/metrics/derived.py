@@ -1,23 +1,64 @@
-"""Metrics computed from other metrics: one function, applied wherever a run gets its final metrics."""
+"""Metrics computed from other metrics: one function, applied wherever a run gets its final metrics.
+
+Those places: the worker's end of a run (whatever its status), a stop that had to kill the
+worker (greentui.runs.process.stop) and reconcile (a crashed run). The metrics derived here are
+the registry's `derived=True` ones.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable, Mapping
+
+from greentui.metrics.registry import as_number
+
+JOULES_PER_KWH = 3.6e6
+# Of an energy event, the cumulative figures a run's final metrics keep.
+ENERGY_FIELDS = ("energy_kwh", "cpu_energy_kwh", "gpu_energy_kwh", "ram_energy_kwh", "emissions_kg")
 
 
-def derived_metrics(metrics: dict[str, Any]) -> dict[str, float]:
-    """joules_per_sample, samples_per_s and the energy-to-accuracy ratio, where their inputs exist."""
+def derived_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """joules_per_sample, samples_per_s and the energy-to-accuracy ratio, where their inputs exist.
+
+    Inputs may come from disk (a crashed run's events): anything not a number counts as missing.
+    """
     out: dict[str, float] = {}
-    energy = metrics.get("energy_kwh")
-    samples = metrics.get("samples_trained")
-    duration = metrics.get("duration_s")
-    accuracy = metrics.get("accuracy")
+    energy = as_number(metrics.get("energy_kwh"))
+    samples = as_number(metrics.get("samples_trained"))
+    duration = as_number(metrics.get("duration_s"))
+    accuracy = as_number(metrics.get("accuracy"))
     if samples and duration:
         out["samples_per_s"] = samples / duration
     if energy is not None and samples:
-        out["joules_per_sample"] = energy * 3.6e6 / samples
+        out["joules_per_sample"] = energy * JOULES_PER_KWH / samples
     if energy is not None and accuracy:
         # EAR: energy spent per unit of accuracy (kWh / accuracy as a fraction); lower is better.
         out["ear_kwh"] = energy / accuracy
     return out
 
+
+def metrics_from_events(events: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """The final metrics a run's events vouch for, derived ones included: for a worker that could not store its own.
+
+    Energy and CO2 from the last energy event; steps and samples trained from the last step
+    event; the training time from the "training started" event to that step.
+    """
+    energy: Mapping[str, Any] = {}
+    step: Mapping[str, Any] = {}
+    started: float | None = None
+    for event in events:
+        kind = event.get("type")
+        if kind == "energy":
+            energy = event
+        elif kind == "step":
+            step = event
+        elif kind == "info" and event.get("message") == "training started" and started is None:
+            started = as_number(event.get("t"))
+    metrics = {k: v for k in ENERGY_FIELDS if (v := as_number(energy.get(k))) is not None}
+    for key, field in (("steps", "step"), ("samples_trained", "samples")):
+        count = step.get(field)
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            metrics[key] = count
+    last = as_number(step.get("t"))
+    if started is not None and last is not None and last > started:
+        metrics["duration_s"] = last - started
+    return {**metrics, **derived_metrics(metrics)}

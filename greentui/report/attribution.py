@@ -14,12 +14,13 @@ from statistics import mean, stdev
 from typing import Callable, Iterable, Sequence
 
 from greentui.metrics.pareto import pareto_front
+from greentui.metrics.registry import Metric, metric
 from greentui.store.record import RunRecord
 from greentui.sweep.plan import BASELINE
 
-# (name in the table, metric key, scale to the unit shown)
-MEASURES = (("energy", "energy_kwh", 1.0), ("time", "duration_s", 1.0), ("co2", "emissions_kg", 1000.0),
-            ("accuracy", "accuracy", 1.0))
+# The measures attributed, by their name in the rows; each is taken in its registry unit (CO2 in g).
+MEASURES: dict[str, Metric] = {"energy": metric("energy_kwh"), "time": metric("duration_s"),
+                               "co2": metric("emissions_kg"), "accuracy": metric("accuracy")}
 
 
 @dataclass(frozen=True)
@@ -63,14 +64,14 @@ def completed_groups(records: Iterable[RunRecord], role_of: Callable[[RunRecord]
 
 def attribute(groups: dict[str, list[RunRecord]], baseline: str = BASELINE) -> list[Attribution]:
     """One row per group, the baseline first; the energy–accuracy Pareto front marked."""
-    stats = {role: {name: Stat.of([v * scale for r in runs if (v := r.metric(key)) is not None])
-                    for name, key, scale in MEASURES} for role, runs in groups.items()}
+    stats = {role: {name: Stat.of([v * m.scale for r in runs if (v := r.metric(m.key)) is not None])
+                    for name, m in MEASURES.items()} for role, runs in groups.items()}
     base = stats.get(baseline, {})
     rows = []
     for role in sorted(groups, key=lambda r: r != baseline):
         own = stats[role]
         change, pct, noise = {}, {}, {}
-        for name, _key, _scale in MEASURES:
+        for name in MEASURES:
             a, b = base.get(name), own[name]
             change[name] = b.mean - a.mean if a and b else None
             pct[name] = 100 * (b.mean - a.mean) / a.mean if a and b and a.mean else None

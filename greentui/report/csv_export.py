@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from greentui.config import KEYS
+from greentui.metrics.registry import declared_order
 from greentui.store.atomic import replace_text
 from greentui.store.record import RunRecord
 
@@ -42,12 +43,22 @@ def neutralise(value: Any) -> Any:
     return "'" + text if text.lstrip()[:1] in FORMULA_SIGNS or text[:1] in FORMULA_STARTS else text
 
 
+def csv_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Every row's columns in first-seen order, the metrics.<key> columns together in the registry's order."""
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    metrics = [c for c in columns if c.startswith("metrics.")]
+    if not metrics:
+        return columns
+    at = columns.index(metrics[0])
+    rest = [c for c in columns if not c.startswith("metrics.")]
+    ordered = ["metrics." + key for key in declared_order(c.removeprefix("metrics.") for c in metrics)]
+    return rest[:at] + ordered + rest[at:]
+
+
 def csv_text(runs: Iterable[RunRecord]) -> tuple[str, int]:
     """(the CSV of these runs, the number of rows)."""
     rows = [flatten(r) for r in runs]
-    columns: list[str] = []
-    for row in rows:
-        columns += [c for c in row if c not in columns]
+    columns = csv_columns(rows)
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, fieldnames=columns or list(TOP_LEVEL))
     writer.writeheader()

@@ -6,7 +6,8 @@ import csv
 import io
 from typing import Any, Sequence
 
-from greentui.report.attribution import Attribution, Stat
+from greentui.metrics.registry import metric
+from greentui.report.attribution import MEASURES, Attribution, Stat
 from greentui.store.record import RunRecord
 
 NOISE_MARK = "≈"  # a change smaller than the spread: not distinguishable from running twice
@@ -58,31 +59,39 @@ def change_text(row: Attribution, name: str, spec: str, scale: float = 1.0, pct:
     return text + mark
 
 
+def in_points(name: str) -> bool:
+    """True for a measure without a unit (accuracy, a fraction): its change is told in percentage points."""
+    return not MEASURES[name].unit
+
+
 def short_change(row: Attribution, name: str) -> str:
     """A change as a percentage (accuracy: points) with its noise mark, for narrow tables."""
     if row.role == "baseline":
         return "baseline"
-    value = row.change[name] if name == "accuracy" else row.change_pct[name]
+    value = row.change[name] if in_points(name) else row.change_pct[name]
     if value is None:
         return "–"
-    text = f"{value * 100:+.1f} pt" if name == "accuracy" else f"{value:+.1f} %"
+    text = f"{value * 100:+.1f} pt" if in_points(name) else f"{value:+.1f} %"
     return text + {True: f" {NOISE_MARK}", None: f" {UNJUDGED_MARK}", False: ""}[row.noise[name]]
 
 
 def markdown(rows: Sequence[Attribution], title: str, notes: Sequence[str] = ()) -> str:
     """A Markdown table, one row per technique combination."""
-    head = ["techniques", "runs", "energy kWh", "Δ energy", "time s", "Δ time", "CO₂ g", "Δ CO₂ g",
-            "accuracy", "Δ acc (points)", "kWh per accuracy", "front"]
+    ratio = metric("ear_kwh")
+    head = ["techniques", "runs"]
+    for name, measure in MEASURES.items():
+        shown = f"{measure.document_label} {measure.unit}".rstrip()
+        head += [shown, f"Δ {measure.short} (points)" if in_points(name) else f"Δ {shown}"]
+    head += [ratio.label, "front"]
     lines = [f"# {title}", "", *notes, "" if notes else "", "| " + " | ".join(head) + " |",
              "|" + "---|" * len(head)]
     for row in rows:
-        s = row.stats
-        cells = [row.role, str(row.runs), stat_text(s["energy"], ".6f"), change_text(row, "energy", ".6f"),
-                 stat_text(s["time"], ".1f"), change_text(row, "time", ".1f"), stat_text(s["co2"], ".3f"),
-                 change_text(row, "co2", ".3f"), stat_text(s["accuracy"], ".3f"),
-                 change_text(row, "accuracy", ".1f", scale=100, pct=False),
-                 "–" if row.kwh_per_accuracy is None else f"{row.kwh_per_accuracy:.6f}",
-                 PARETO_MARK if row.pareto else ""]
+        cells = [row.role, str(row.runs)]
+        for name, measure in MEASURES.items():
+            cells += [stat_text(row.stats[name], measure.spec),
+                      change_text(row, name, ".1f", scale=100, pct=False) if in_points(name)
+                      else change_text(row, name, measure.spec)]
+        cells += [ratio.text(row.kwh_per_accuracy), PARETO_MARK if row.pareto else ""]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"± is the standard deviation over repeats; {NOISE_MARK}: the change is smaller than the "
               f"combined spread (not distinguishable from noise); {UNJUDGED_MARK}: fewer than two completed "
@@ -95,7 +104,8 @@ def csv_text(rows: Sequence[Attribution]) -> str:
     """The same table with plain numbers, one column per figure."""
     out = io.StringIO()
     writer = csv.writer(out)
-    names = {"energy": "energy_kwh", "time": "time_s", "co2": "co2_g", "accuracy": "accuracy"}
+    # energy_kwh, time_s, co2_g, accuracy: the measure and its unit as shown
+    names = {name: f"{name}_{m.unit.lower()}" if m.unit else name for name, m in MEASURES.items()}
     header: list[str] = ["techniques", "runs"]
     for label in names.values():
         header += [f"{label}_mean", f"{label}_sd", f"{label}_change", f"{label}_change_pct", f"{label}_within_noise"]

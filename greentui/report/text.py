@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 
+from greentui.metrics.registry import TABLE_METRICS, fmt, fmt_duration, metric
 from greentui.store.record import RunRecord
 
+# fmt and fmt_duration moved to the registry; still importable from here for code written against it.
+__all__ = ["LIST_HEADER", "carbon_note", "detail_text", "fmt", "fmt_duration", "list_row", "one_line_summary"]
 
-def fmt(value: float | None, spec: str, scale: float = 1.0, none: str = "–") -> str:
-    """Format a possibly missing number."""
-    return none if value is None else format(value * scale, spec)
-
-
-def fmt_duration(seconds: float | None) -> str:
-    """Seconds as `42 s`, `3 m 05 s` or `2 h 03 m`."""
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} m {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} m"
+LIST_HEADER = ("id", "name", "status", "created", "techniques", *(m.short for m in TABLE_METRICS))
 
 
 def carbon_note(record: RunRecord) -> str:
@@ -37,12 +26,12 @@ def one_line_summary(record: RunRecord) -> str:
     """`<id> completed: accuracy 0.912, 48 s, 0.000310 kWh, 0.147 g CO2 (…)`, or the error."""
     if record.status in ("failed", "crashed", "diverged") and record.error:
         return f"{record.id} {record.status}: {record.error}"
-    acc = record.metric("accuracy")
+    accuracy, duration, energy, co2 = (metric(k) for k in ("accuracy", "duration_s", "energy_kwh", "emissions_kg"))
     parts = [
-        f"accuracy {fmt(acc, '.3f')}",
-        fmt_duration(record.metric("duration_s")),
-        f"{fmt(record.metric('energy_kwh'), '.6f')} kWh",
-        f"{fmt(record.metric('emissions_kg'), '.3f', 1000)} g CO2",
+        accuracy.phrase(record.metric("accuracy")),
+        duration.cell(record.metric("duration_s")),
+        energy.with_unit(record.metric("energy_kwh")),
+        f"{co2.with_unit(record.metric('emissions_kg'))} {co2.label}",
     ]
     note = carbon_note(record)
     why = f"; {record.error}" if record.status == "stopped" and record.error else ""
@@ -50,18 +39,14 @@ def one_line_summary(record: RunRecord) -> str:
 
 
 def list_row(record: RunRecord) -> tuple[str, ...]:
-    """Cells for `greentui ls` and the history table."""
+    """Cells for `greentui ls` and the history table, under LIST_HEADER."""
     return (
         record.id,
         record.name,
         record.status,
         record.created_at[:16].replace("T", " "),
         " ".join(record.techniques()) or "baseline",
-        fmt(record.metric("accuracy"), ".3f"),
-        fmt_duration(record.metric("duration_s")),
-        fmt(record.metric("energy_kwh"), ".6f"),
-        fmt(record.metric("emissions_kg"), ".3f", 1000),
-        fmt(record.metric("joules_per_sample"), ".2f"),
+        *(m.cell(record.metric(m.key)) for m in TABLE_METRICS),
     )
 
 

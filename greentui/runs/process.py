@@ -6,7 +6,10 @@ import os
 import signal
 import subprocess
 import time
+from typing import Any
 
+from greentui.events.log import EVENTS_FILE, read_all
+from greentui.metrics.derived import derived_metrics, metrics_from_events
 from greentui.runs.identity import ProcessIdentity, is_running, runs_worker
 from greentui.store.record import RunRecord, utc_now
 from greentui.store.run_dirs import RunDirRefused, run_dir_of
@@ -91,9 +94,20 @@ def stop(store: RunStore, record: RunRecord, grace_s: float = STOP_GRACE_S) -> b
         time.sleep(0.2)
     if worker_alive(store, record):  # checked again: the pid must still be that worker's
         _signal_group(pgid, signal.SIGKILL)
-    store.update(record.id, status="stopped", finished_at=utc_now(),
+    store.update(record.id, status="stopped", finished_at=utc_now(), metrics=_killed_run_metrics(store, record),
                  error=f"worker did not stop within {grace_s:.0f} s and was killed")
     return False
+
+
+def _killed_run_metrics(store: RunStore, record: RunRecord) -> dict[str, Any]:
+    """A killed worker stored no final metrics: what its events recorded, under what the record already holds."""
+    current = store.get(record.id) or record
+    try:
+        events = read_all(run_dir_of(store, record) / EVENTS_FILE)
+    except RunDirRefused:
+        events = []  # a run_dir outside the store's runs/ is never read
+    metrics = {**metrics_from_events(events), **current.metrics}
+    return {**metrics, **derived_metrics(metrics)}
 
 
 def _signal_group(pgid: int, signum: int) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from greentui.metrics.registry import TABLE_METRICS
 from greentui.store.record import FINISHED, RunRecord
 
-ROW_METRICS = ("accuracy", "duration_s", "energy_kwh", "emissions_kg", "joules_per_sample")
+# The run table's metrics, in the order index lines hold them.
+ROW_METRICS = tuple(m.key for m in TABLE_METRICS)
 
 
 @dataclass(frozen=True)

@@ -43,12 +43,15 @@ def execute(run_dir: Path) -> int:
     from greentui.worker.telemetry import Telemetry
 
     telemetry = Telemetry(run_dir, config.country, events)
-    status, error, metrics = "failed", None, {}
+    status, error = "failed", None
+    metrics: dict[str, Any] = {}
+    progress = TrainingProgress()
     try:
         telemetry.start()
-        status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry)
+        status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry, progress)
     except BaseException as err:  # noqa: BLE001 - every failure must end in a stored record
         status, error = _classify_failure(err)
+        metrics.update(progress.metrics())  # how far training got, so the derived metrics exist too
         if hasattr(err, "step"):
             metrics["diverged_at_step"] = err.step
         events.emit("error", message=error, traceback=traceback.format_exc()[-4000:])
@@ -66,8 +69,37 @@ def execute(run_dir: Path) -> int:
     return 0 if status == "completed" else 1
 
 
+class TrainingProgress:
+    """How far training got: time, steps and samples, also for a run that ends in an exception."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.ended: float | None = None
+        self.steps: int | None = None  # the Trainer's count once training is over
+        self.callback: Any = None  # the EventCallback, which counts the steps done
+        self.samples_per_step = 0
+        self.samples_cap = 0  # the samples of every epoch: the last batch of an epoch may be short
+
+    def start(self, callback: Any, samples_per_step: int, samples_cap: int) -> None:
+        """Training begins now."""
+        self.callback, self.samples_per_step, self.samples_cap = callback, samples_per_step, samples_cap
+        self.started = time.monotonic()
+
+    def end(self, steps: int) -> None:
+        """Training is over after `steps` (what follows, the final evaluation, is not training time)."""
+        self.ended, self.steps = time.monotonic(), steps
+
+    def metrics(self) -> dict[str, Any]:
+        """duration_s, steps and samples_trained so far; nothing before training started."""
+        if self.started is None or self.callback is None:
+            return {}
+        steps = self.callback.last_step if self.steps is None else self.steps
+        return {"duration_s": (self.ended or time.monotonic()) - self.started, "steps": steps,
+                "samples_trained": min(steps * self.samples_per_step, self.samples_cap)}
+
+
 def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested: threading.Event,
-           telemetry: Any) -> tuple[str, dict[str, Any], str | None]:
+           telemetry: Any, progress: TrainingProgress) -> tuple[str, dict[str, Any], str | None]:
     """Train and evaluate; (status, metrics, why it stopped early or None)."""
     from greentui.worker.budget import BudgetGuard
     from greentui.worker.callbacks import EventCallback, watch_loss
@@ -90,10 +122,9 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         trainable_params=plan.trainable_params,
         total_params=plan.total_params,
     )
-    started = time.monotonic()
+    progress.start(callback, samples_per_step, int(plan.train_samples * config.epochs))
     output = plan.trainer.train()
-    train_duration = time.monotonic() - started
-    steps_done = plan.trainer.state.global_step
+    progress.end(plan.trainer.state.global_step)
     # A spent budget allows no final evaluation: the last one during training (if any) stands.
     final_eval = (callback.last_eval or {}) if guard.exceeded else plan.trainer.evaluate()
     metrics = {
@@ -101,10 +132,8 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         "f1": final_eval.get("eval_f1"),
         "eval_loss": final_eval.get("eval_loss"),
         "train_loss": output.training_loss,
-        "duration_s": train_duration,
-        "steps": steps_done,
+        **progress.metrics(),
         "total_steps": plan.total_steps,
-        "samples_trained": min(steps_done * samples_per_step, int(plan.train_samples * config.epochs)),
         "train_samples": plan.train_samples,
         "eval_samples": plan.eval_samples,
         "trainable_params": plan.trainable_params,

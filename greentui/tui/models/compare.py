@@ -5,20 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from greentui.metrics.registry import MISSING, Metric, metric
 from greentui.store.record import RunRecord
 
-# (metric key, label, format, scale, True when higher is better / False lower / None neutral)
-COMPARED_METRICS: tuple[tuple[str, str, str, float, bool | None], ...] = (
-    ("accuracy", "accuracy", ".3f", 1.0, True),
-    ("f1", "F1", ".3f", 1.0, True),
-    ("eval_loss", "eval loss", ".4f", 1.0, False),
-    ("duration_s", "time (s)", ".1f", 1.0, False),
-    ("samples_per_s", "samples/s", ".1f", 1.0, True),
-    ("energy_kwh", "energy (kWh)", ".6f", 1.0, False),
-    ("emissions_kg", "CO2 (g)", ".3f", 1000.0, False),
-    ("joules_per_sample", "J/sample", ".2f", 1.0, False),
-    ("ear_kwh", "kWh per accuracy", ".6f", 1.0, False),
-)
+# The rows of the comparison, in order; labels, formats and which way is better are the registry's.
+COMPARED_METRICS: tuple[Metric, ...] = tuple(metric(k) for k in (
+    "accuracy", "f1", "eval_loss", "duration_s", "samples_per_s", "energy_kwh", "emissions_kg",
+    "joules_per_sample", "ear_kwh"))
 
 
 @dataclass(frozen=True)
@@ -31,24 +24,23 @@ class MetricCell:
 
 
 def metric_cells(runs: Sequence[RunRecord], baseline: int) -> list[tuple[str, list[MetricCell]]]:
-    """For each compared metric: its label and one cell per run, with % change against runs[baseline]."""
+    """For each compared metric: its title and one cell per run, with % change against runs[baseline]."""
     table = []
-    for key, label, spec, scale, higher_better in COMPARED_METRICS:
-        base = runs[baseline].metric(key)
+    for declared in COMPARED_METRICS:
+        base = runs[baseline].metric(declared.key)
         cells = []
         for index, run in enumerate(runs):
-            value = run.metric(key)
+            value = run.metric(declared.key)
             if value is None:
-                cells.append(MetricCell("–"))
+                cells.append(MetricCell(MISSING))
                 continue
-            text = format(value * scale, spec)
+            text = declared.text(value)
             if index == baseline or base in (None, 0.0):
                 cells.append(MetricCell(text))
                 continue
             change = (value - base) / abs(base) * 100.0
-            better = None if higher_better is None or value == base else (value > base) == higher_better
-            cells.append(MetricCell(text, change, better))
-        table.append((label, cells))
+            cells.append(MetricCell(text, change, declared.change_is_better(value, base)))
+        table.append((declared.title, cells))
     return table
 
 

@@ -6,6 +6,7 @@ from typing import Any, Callable, Sequence
 
 from rich.text import Text
 
+from greentui.metrics.registry import TABLE_METRICS
 from greentui.report.text import list_row
 from greentui.store.record import RunRecord
 
@@ -15,17 +16,14 @@ def _metric(key: str) -> Callable[[RunRecord], Any]:
 
 
 # (column title, sort key of a record, fixed width or None to fit). Widths are chosen so the
-# table fits 100 columns; the detail pane shows whatever a cell cuts off.
+# table fits 100 columns; the detail pane shows whatever a cell cuts off. The metric columns
+# are list_row's, titled by the registry.
 COLUMNS: tuple[tuple[str, Callable[[RunRecord], Any], int | None], ...] = (
     ("name", lambda r: r.name.lower(), 18),
     ("status", lambda r: r.status, None),
     ("date", lambda r: r.created_at, None),
     ("techniques", lambda r: " ".join(r.techniques()), 12),
-    ("acc", _metric("accuracy"), None),
-    ("time", _metric("duration_s"), None),
-    ("kWh", _metric("energy_kwh"), None),
-    ("CO2 g", _metric("emissions_kg"), None),
-    ("J/sample", _metric("joules_per_sample"), None),
+    *((m.short, _metric(m.key), None) for m in TABLE_METRICS),
 )
 DATE_COLUMN = 2
 SELECTED_MARK = "●"

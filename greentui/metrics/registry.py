@@ -1,0 +1,183 @@
+"""Every metric a run record holds, declared once: key, labels, unit, format, scale, better direction.
+
+The history and `greentui ls` columns, the index's row metrics, compare, the live status strip,
+the CSV's column order and the attribution report all read these declarations; a consumer that
+names a key not declared here fails at import (`metric` raises), and tests/test_metric_registry.py
+checks each consumer's keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import isfinite
+from typing import Any, Callable, Iterable, Literal
+
+from greentui.store.record import FINISHED
+
+Direction = Literal["lower", "higher", "none"]
+MISSING = "–"  # what every table shows for a metric a run does not have
+
+# Which final statuses can carry a metric. Energy is measured from before the model loads, so
+# every finished run has it, a crashed one from its events; training figures exist wherever
+# training started; evaluation figures only where an evaluation ran (a stop evaluates first).
+MEASURED = FINISHED
+TRAINED = frozenset({"completed", "stopped", "failed", "diverged"})
+EVALUATED = frozenset({"completed", "stopped"})
+
+
+def as_number(value: Any) -> float | None:
+    """A stored value as a float, None for anything else (stored data is untrusted: text, bools, None)."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def fmt(value: Any, spec: str, scale: float = 1.0, none: str = MISSING) -> str:
+    """Format a possibly missing number."""
+    number = as_number(value)
+    return none if number is None else format(number * scale, spec)
+
+
+def fmt_duration(seconds: Any) -> str:
+    """Seconds as `42 s`, `3 m 05 s` or `2 h 03 m`."""
+    number = as_number(seconds)
+    if number is None or not isfinite(number):
+        return MISSING
+    whole = int(round(number))
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} m {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} m"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: how it is named, shown and judged. Values are stored in `unit / scale` (CO2 in kg)."""
+
+    key: str
+    label: str  # in sentences and row titles: "energy", "CO2"
+    short: str  # a narrow column's title: "kWh", "CO2 g"
+    unit: str = ""  # of the shown value, after `scale`; "" for counts and ratios
+    spec: str = ".4g"  # format() spec of the shown value
+    scale: float = 1.0  # stored value × scale = shown value (kg → g)
+    better: Direction = "none"
+    statuses: frozenset[str] = MEASURED
+    derived: bool = False  # computed by greentui.metrics.derived.derived_metrics from other metrics
+    doc_label: str = ""  # the label in documents (Markdown), where CO₂ can have its subscript
+    readable: Callable[[Any], str] | None = None  # a narrow cell's form, where it is not the number
+
+    def text(self, value: Any) -> str:
+        """The value in its shown unit and format (no unit), or the missing-value dash."""
+        return fmt(value, self.spec, self.scale)
+
+    def cell(self, value: Any) -> str:
+        """The value as a narrow table cell: durations as `3 m 05 s`, others as `text`."""
+        return self.readable(value) if self.readable else self.text(value)
+
+    @property
+    def title(self) -> str:
+        """A row title with its unit: `energy (kWh)`; a label that names its unit stays as it is."""
+        return self.label if not self.unit or self.unit in self.label.split() else f"{self.label} ({self.unit})"
+
+    @property
+    def document_label(self) -> str:
+        """The label for Markdown and other documents."""
+        return self.doc_label or self.label
+
+    def with_unit(self, value: Any) -> str:
+        """The value and its unit: `0.000408 kWh`, `0.881` (a ratio has none)."""
+        return f"{self.text(value)} {self.unit}" if self.unit else self.text(value)
+
+    def phrase(self, value: Any) -> str:
+        """The value labelled for a line of prose: `accuracy 0.881`, `energy 0.000408 kWh`, `22.1 samples/s`."""
+        return self.with_unit(value) if self.unit == self.label else f"{self.label} {self.with_unit(value)}"
+
+    def change_is_better(self, value: Any, baseline: Any) -> bool | None:
+        """True when `value` is better than `baseline`, False when worse; None: no direction, equal or missing."""
+        new, old = as_number(value), as_number(baseline)
+        if self.better == "none" or new is None or old is None or new == old:
+            return None
+        return (new > old) == (self.better == "higher")
+
+
+def _count(key: str, label: str, statuses: frozenset[str] = TRAINED) -> Metric:
+    return Metric(key, label, label, spec=".0f", statuses=statuses)
+
+
+def _power(source: str, kind: str) -> Metric:
+    return Metric(f"{kind}_{source}_power_w", f"{kind} {source.upper()} power", f"{kind} {source.upper()} W",
+                  "W", ".1f", better="lower")
+
+
+def _energy(key: str, label: str) -> Metric:
+    return Metric(key, label, label, "kWh", ".6f", better="lower")
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("accuracy", "accuracy", "acc", spec=".3f", better="higher", statuses=EVALUATED),
+    Metric("f1", "F1", "F1", spec=".3f", better="higher", statuses=EVALUATED),
+    Metric("eval_loss", "eval loss", "eval loss", spec=".4f", better="lower", statuses=EVALUATED),
+    # The Trainer's own average: only a run whose train() returned has it, as only such a run evaluates.
+    Metric("train_loss", "train loss", "train loss", spec=".4f", better="lower", statuses=EVALUATED),
+    Metric("duration_s", "time", "time", "s", ".1f", better="lower", statuses=TRAINED, readable=fmt_duration),
+    Metric("samples_per_s", "samples/s", "samples/s", "samples/s", ".1f", better="higher", statuses=TRAINED,
+           derived=True),
+    Metric("energy_kwh", "energy", "kWh", "kWh", ".6f", better="lower"),
+    Metric("emissions_kg", "CO2", "CO2 g", "g", ".3f", 1000.0, better="lower", doc_label="CO₂"),
+    Metric("joules_per_sample", "J/sample", "J/sample", "J/sample", ".2f", better="lower", statuses=TRAINED,
+           derived=True),
+    Metric("ear_kwh", "kWh per accuracy", "kWh/acc", "kWh", ".6f", better="lower", statuses=EVALUATED,
+           derived=True),
+    _energy("cpu_energy_kwh", "CPU energy"),
+    _energy("gpu_energy_kwh", "GPU energy"),
+    _energy("ram_energy_kwh", "RAM energy"),
+    _energy("gpu_nvml_energy_kwh", "GPU energy (NVML counter)"),
+    _energy("gpu_power_integrated_kwh", "GPU energy (integrated power)"),
+    *(_power(source, kind) for source in ("gpu", "cpu", "ram") for kind in ("avg", "peak")),
+    _count("steps", "steps", MEASURED),  # a crashed run's come from its last step event
+    _count("total_steps", "total steps"),
+    _count("samples_trained", "samples trained"),
+    _count("train_samples", "train samples"),
+    _count("eval_samples", "eval samples"),
+    _count("trainable_params", "trainable params"),
+    _count("total_params", "total params"),
+    Metric("trainable_fraction", "trainable fraction", "trainable", spec=".4f", statuses=TRAINED),
+    _count("evaluated_at_step", "evaluated at step", frozenset({"stopped"})),  # a budget stop's last evaluation
+    _count("diverged_at_step", "diverged at step", frozenset({"diverged"})),
+)
+BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
+
+# The metrics of a run's row: `greentui ls`, the history table and the index (whose lines hold
+# them in this order: changing it changes the index format).
+TABLE_METRICS: tuple[Metric, ...] = tuple(BY_KEY[k] for k in
+                                          ("accuracy", "duration_s", "energy_kwh", "emissions_kg", "joules_per_sample"))
+
+
+def metric(key: str) -> Metric:
+    """The declaration of a metric; KeyError names a key nobody declared."""
+    try:
+        return BY_KEY[key]
+    except KeyError:
+        raise KeyError(f"metric {key!r} is not declared in greentui.metrics.registry") from None
+
+
+def find(key: str) -> Metric | None:
+    """The declaration of a key read from disk, or None for one this version does not know."""
+    return BY_KEY.get(key)
+
+
+def format_value(key: str, value: Any, cell: bool = False) -> str:
+    """A declared metric's value as text (`cell`: its narrow-table form), or the missing-value dash."""
+    declared = metric(key)
+    return declared.cell(value) if cell else declared.text(value)
+
+
+def change_is_better(key: str, value: Any, baseline: Any) -> bool | None:
+    """Whether `value` of a declared metric is better than `baseline` (None: no verdict); see Metric."""
+    return metric(key).change_is_better(value, baseline)
+
+
+def declared_order(keys: Iterable[str]) -> list[str]:
+    """Metric keys in declaration order, then the undeclared ones (other versions') in the order given."""
+    seen = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    rank = {m.key: i for i, m in enumerate(METRICS)}
+    return sorted(seen, key=lambda k: (rank.get(k, len(rank)), seen[k]))

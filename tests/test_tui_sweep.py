@@ -86,6 +86,8 @@ def test_sweep_screen_snapshot(snap_compare, tmp_path):
 
     async def show(pilot):
         await pilot.press("f4")
-        await settle(pilot, lambda: isinstance(pilot.app.screen, SweepScreen))
+        # The table is read on a thread: wait for its rows, not just the screen.
+        await settle(pilot, lambda: isinstance(pilot.app.screen, SweepScreen)
+                     and pilot.app.screen.query_one(DataTable).row_count == 2)
 
     assert snap_compare(create_app(tmp_path / "runs.json", attach_running=False), terminal_size=LARGE, run_before=show)

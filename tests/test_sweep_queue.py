@@ -16,8 +16,8 @@ from greentui.config import RunConfig
 from greentui.runs.process import pid_alive
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore
-from greentui.sweep.plan import parse_techniques, plan_runs
 from greentui.sweep.model import Sweep
+from greentui.sweep.plan import parse_techniques, plan_runs
 from greentui.sweep.queue import (
     create_sweep,
     load_sweep,

@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+
 from textual import work
 from textual.app import App
 from textual.binding import Binding

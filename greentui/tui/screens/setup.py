@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
 from greentui.config import KEYS, ConfigError, RunConfig, load_toml, save_toml
+from greentui.config_keys import groups
 from greentui.presets import DEFAULT_PRESET, PRESETS
 from greentui.store.record import RunRecord
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
@@ -24,16 +25,8 @@ from greentui.tui.settings import load_last_config, save_last_config
 from greentui.tui.widgets.config_field import ConfigField
 from greentui.tui.widgets.footer import Footer
 
-# (group title, [(key, shown only when this predicate of the form's raw values holds)])
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Model & data", ("model", "dataset", "text_column", "label_column", "train_samples", "eval_samples",
-                      "max_length")),
-    ("Techniques", ("mixed_precision", "gradient_checkpointing", "optimizer", "momentum", "lr_scheduler",
-                    "warmup_ratio", "label_smoothing", "dropout", "grad_accum_steps", "early_stopping_patience",
-                    "early_stopping_metric", "dynamic_padding", "group_by_length", "lora", "lora_r")),
-    ("Hyper-parameters", ("epochs", "batch_size", "learning_rate", "weight_decay", "seed", "evals_per_epoch")),
-    ("Carbon", ("country", "energy_budget_kwh", "co2_budget_kg")),
-)
+# (group title, its keys), from the keys' own declarations.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = groups()
 
 # A technique's parameter appears beside its switch only when the technique is on.
 SUB_FIELDS: dict[str, tuple[str, Any]] = {

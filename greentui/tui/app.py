@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import Callable
 
 from textual import work
 from textual.app import App
@@ -101,23 +102,29 @@ class GreenTuiApp(App[int]):
         from greentui.sweep.queue import all_sweeps, unfinished
 
         skipped: list[str] = []
-        for sweep in all_sweeps(self.store, skipped.append):
-            left = unfinished(self.store, sweep)
-            if left and self.sweep_runner.queue(sweep):
-                self.call_from_thread(self.notify, f"resuming sweep {sweep.id}: {left} run(s) to go (f4)")
+        try:
+            for sweep in all_sweeps(self.store, skipped.append):
+                left = unfinished(self.store, sweep)
+                if left and self.sweep_runner.queue(sweep):
+                    self._from_thread(self.notify, f"resuming sweep {sweep.id}: {left} run(s) to go (f4)")
+        except (StoreError, OSError) as err:
+            self._from_thread(self.notify, f"sweeps not resumed: {err}", severity="error")
         for problem in skipped:
-            self.call_from_thread(self.warn_once, problem)
+            self._from_thread(self.warn_once, problem)
 
     def sweep_active(self) -> bool:
         """True while the queue runner has work."""
         return self.sweep_runner.busy
 
     def _from_runner(self, text: str, severity: SeverityLevel) -> None:
-        # Called on the runner's thread.
+        self._from_thread(self.notify, text, severity=severity)
+
+    def _from_thread(self, callback: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """Run `callback` on the event loop, from a thread (the sweep runner's, a worker's)."""
         try:
-            self.call_from_thread(self.notify, text, severity=severity)
+            self.call_from_thread(callback, *args, **kwargs)
         except RuntimeError:
-            pass  # the app has closed: nobody to tell, and the sweep file holds the progress
+            pass  # the app has closed: nobody to tell, and the sweep files hold the progress
 
     def warn_once(self, problem: str) -> None:
         """A warning shown once a session (a broken sweep file is found on every refresh)."""

@@ -1,4 +1,4 @@
-"""The run configuration: every key a run takes, its type, default and allowed values.
+"""The run configuration: every key a run takes, its type and default (the rest of each key is in config_keys).
 
 TOML files, `--set KEY=VALUE` and the TUI form all go through `RunConfig.from_mapping`,
 so a bad value gets the same error naming the key wherever it comes from.
@@ -7,6 +7,7 @@ so a bad value gets the same error naming the key wherever it comes from.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Mapping
@@ -14,6 +15,7 @@ from typing import Any, Mapping
 import tomllib
 
 from greentui.carbon import is_known_country
+from greentui.config_keys import CHOICES, RANGES
 
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -76,7 +78,9 @@ class RunConfig:
         merged = dataclasses.asdict(base or cls())
         for key, raw in values.items():
             if key not in merged:
-                raise ConfigError(key, f"unknown key (known keys: {', '.join(KEYS)})")
+                close = difflib.get_close_matches(key, KEYS, n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise ConfigError(key, f"unknown key ({hint}known keys: {', '.join(KEYS)})")
             merged[key] = coerce(key, raw)
         return cls(**merged)
 
@@ -136,35 +140,6 @@ class RunConfig:
 
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(RunConfig))
 _TYPES: dict[str, type] = {f.name: type(f.default) for f in fields(RunConfig)}
-
-CHOICES: dict[str, tuple[str, ...]] = {
-    "mixed_precision": ("no", "fp16", "bf16"),
-    "optimizer": ("adamw", "adam", "sgd"),
-    "lr_scheduler": ("linear", "cosine", "constant"),
-    "early_stopping_metric": ("eval_loss", "accuracy"),
-}
-
-# (low, high, high_inclusive) for numeric keys; low is always inclusive.
-RANGES: dict[str, tuple[float, float, bool]] = {
-    "train_samples": (0, 10**9, True),
-    "eval_samples": (0, 10**9, True),
-    "max_length": (8, 8192, True),
-    "epochs": (0.01, 1000, True),
-    "batch_size": (1, 8192, True),
-    "learning_rate": (1e-9, 1.0, True),
-    "weight_decay": (0.0, 1.0, True),
-    "seed": (0, 2**32 - 1, True),
-    "momentum": (0.0, 1.0, False),
-    "warmup_ratio": (0.0, 1.0, False),
-    "label_smoothing": (0.0, 1.0, False),
-    "dropout": (0.0, 1.0, False),
-    "grad_accum_steps": (1, 4096, True),
-    "early_stopping_patience": (0, 1000, True),
-    "evals_per_epoch": (1, 100, True),
-    "lora_r": (1, 1024, True),
-    "energy_budget_kwh": (0.0, 1e6, True),
-    "co2_budget_kg": (0.0, 1e6, True),
-}
 
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}

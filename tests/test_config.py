@@ -96,3 +96,25 @@ def test_technique_tags() -> None:
     assert RunConfig().techniques() == []
     tags = RunConfig().with_values(mixed_precision="bf16", lora=True, optimizer="sgd").techniques()
     assert tags == ["bf16", "sgd", "lora8"]
+
+
+def test_every_config_key_is_declared_with_a_group_and_help() -> None:
+    from greentui.config_keys import KEY_SPECS, SPECS, groups
+
+    assert sorted(SPECS) == sorted(KEYS) and len(KEY_SPECS) == len(KEYS)  # each declared once, nothing else
+    for key in KEYS:
+        assert SPECS[key].group.strip(), f"config key {key} has no form group"
+        assert SPECS[key].help.strip(), f"config key {key} has no help text"
+    assert sorted(k for _title, keys in groups() for k in keys) == sorted(KEYS)  # the form shows every key once
+
+
+def test_the_checks_read_the_declarations() -> None:
+    from greentui.config_keys import SPECS
+
+    with pytest.raises(ConfigError, match=", ".join(SPECS["optimizer"].choices)):
+        RunConfig.from_mapping({"optimizer": "lion"})
+    low, high, _ = SPECS["dropout"].range or (0, 0, True)
+    with pytest.raises(ConfigError, match=rf"\[{low:g}, {high:g}\)"):
+        RunConfig.from_mapping({"dropout": high})
+    with pytest.raises(ConfigError, match="did you mean epochs"):
+        RunConfig.from_mapping({"epoch": 2})

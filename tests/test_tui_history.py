@@ -14,7 +14,7 @@ from greentui.tui.models.history import COLUMNS
 from greentui.tui.screens.compare import CompareScreen
 from greentui.tui.screens.history import PAGE_ROWS, HistoryScreen
 from greentui.tui.screens.live import LiveScreen
-from tests.support import SIZE, isolated_env, make_store, press_to  # noqa: F401 - autouse fixture
+from tests.support import SIZE, isolated_env, make_store, press_to, wait_until_pilot  # noqa: F401 - autouse fixture
 
 
 def names(screen: HistoryScreen) -> list[str]:
@@ -23,10 +23,17 @@ def names(screen: HistoryScreen) -> list[str]:
     return [str(table.get_row_at(i)[0])[2:] for i in range(table.row_count)]
 
 
+def detail_shown(screen: HistoryScreen) -> bool:
+    """The detail pane (read on a thread) shows the highlighted run."""
+    current = screen.highlighted()
+    return current is None or screen.detail_shown_for == current.id
+
+
 async def open_history(pilot) -> HistoryScreen:
     await pilot.press("f3")
     await pilot.pause()
     assert isinstance(pilot.app.screen, HistoryScreen)
+    await wait_until_pilot(pilot, lambda: detail_shown(pilot.app.screen), "the detail pane")
     return pilot.app.screen
 
 
@@ -138,7 +145,7 @@ async def test_delete_asks_first(tmp_path):
         await pilot.press("d")
         await pilot.pause()
         await pilot.press("y")
-        await pilot.pause()
+        await wait_until_pilot(pilot, lambda: len(screen.runs) == 4, "the delete (on a thread) and the reload")
         assert [r.name for r in store.all()] == ["bf16 cosine", "lora r8", "sgd ckpt", "half data"]
         assert names(screen)[0] == "bf16 cosine"
         assert (store.runs_root / "20261121-100100-a000").is_dir()  # the run folder is kept
@@ -152,6 +159,7 @@ async def test_rename(tmp_path):
         await pilot.press("down", "n")
         await pilot.pause()
         await answer_prompt(pilot, "bf16 + cosine, 2 epochs")
+        await wait_until_pilot(pilot, lambda: names(screen)[1] != "bf16 cosine", "the rename (on a thread) and the reload")
         assert store.get("20261121-100500-a001").name == "bf16 + cosine, 2 epochs"
         assert names(screen)[1] == "bf16 + cosine, 2 epochs"
 
@@ -211,3 +219,30 @@ async def test_a_long_history_reaches_the_table_a_page_at_a_time_but_sorts_whole
         await pilot.press("s", "s", "S")  # accuracy, best first, over every run, not the first page
         assert names(screen)[0] == f"run {best:03d}"
         assert table.cursor_row < table.row_count
+
+
+async def test_a_write_to_a_store_broken_after_opening_is_an_error_and_the_app_goes_on(tmp_path):
+    store = make_store(tmp_path)
+    app = create_app(store.path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        store.path.write_text("{not json")  # replaced by something that does not parse, after the app opened
+
+        def refusals(word: str) -> list[str]:
+            return [str(n.message) for n in app._notifications if n.message.startswith(word)]
+
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        failed = await wait_until_pilot(pilot, lambda: refusals("not deleted"), "the delete's refusal")
+        assert str(store.path) in failed[0] and "not valid JSON" in failed[0], failed
+        assert app.is_running and app.screen is screen
+        assert len(names(screen)) == 5  # the table keeps what it showed
+
+        await pilot.press("n")
+        await pilot.pause()
+        await answer_prompt(pilot, "new [b]name[/b]")  # shown as plain text, never as markup
+        failed = await wait_until_pilot(pilot, lambda: refusals("not renamed"), "the rename's refusal")
+        assert str(store.path) in failed[0], failed
+        await press_to(pilot, "down", HistoryScreen)  # still answering keys
+        assert app.is_running and store.path.read_text() == "{not json"  # left as it was

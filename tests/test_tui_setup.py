@@ -6,16 +6,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from textual.widgets import Button, Input, Select
 
 from greentui.config import RunConfig
 from greentui.presets import PRESETS
+from greentui.store.run_store import RunStore
 from greentui.tui.app import create_app, run_app
 from greentui.tui.dialogs.prompt import PromptDialog
+from greentui.tui.screens.live import LiveScreen
 from greentui.tui.screens.setup import SetupScreen
 from greentui.tui.settings import config_dir, save_last_config
 from greentui.tui.widgets.config_field import ConfigField
-from tests.support import SIZE, isolated_env, press_to  # noqa: F401 - autouse fixture
+from tests.support import SIZE, isolated_env, press_to, wait_until_pilot  # noqa: F401 - autouse fixture
 
 
 def fields(app) -> dict[str, ConfigField]:
@@ -181,3 +184,23 @@ async def test_unloadable_model_is_refused_with_the_reason(tmp_path, monkeypatch
         assert isinstance(app.screen, SetupScreen)
         assert not app.screen.query_one("#run-button", Button).disabled  # the form stays usable
         assert not (tmp_path / "runs.json").exists()
+
+
+@pytest.mark.slow  # starts a real worker
+async def test_a_launched_run_whose_config_cannot_be_remembered_is_launched_with_a_warning(tmp_path):
+    config_dir().parent.mkdir(parents=True, exist_ok=True)
+    config_dir().write_text("a file where the config folder should be")  # so remembering the config fails
+    store_path = tmp_path / "runs.json"
+    app = create_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for key, value in (("train_samples", "64"), ("eval_samples", "32"), ("epochs", "0.5")):
+            await type_into(pilot, key, value)
+        await pilot.press("ctrl+r")
+        await wait_until_pilot(pilot, lambda: isinstance(app.screen, LiveScreen), "the live screen")
+        warnings = [n for n in app._notifications if n.title == "config not remembered"]
+        assert len(warnings) == 1 and warnings[0].severity == "warning"
+        assert str(config_dir() / "last-config.toml") in warnings[0].message
+        assert not any(n.title == "run not started" for n in app._notifications)
+        live = app.screen
+        await wait_until_pilot(pilot, lambda: live.state.status != "running", "the run to finish")
+    assert [r.status for r in RunStore(store_path).all()] == ["completed"]

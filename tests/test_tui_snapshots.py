@@ -59,16 +59,30 @@ def test_setup_technique_help_and_sgd_momentum(snap_compare, tmp_path):
     assert snap_compare(create_app(tmp_path / "runs.json"), terminal_size=LARGE, run_before=choose_sgd)
 
 
+def press_then_settle_history(*keys: str):
+    """Press the keys, then `settle` once the detail pane (read on a thread) shows the highlighted run."""
+    async def run_before(pilot) -> None:
+        await pilot.press(*keys)
+
+        def detail_shown() -> bool:
+            current = pilot.app.screen.highlighted()
+            return current is None or pilot.app.screen.detail_shown_for == current.id
+
+        await settle(pilot, detail_shown)
+
+    return run_before
+
+
 @pytest.mark.parametrize("size", [LARGE, SMALL], ids=["100x30", "80x24"])
 def test_history_with_selection(snap_compare, tmp_path, size):
     app = create_app(make_store(tmp_path).path, attach_running=False)
-    assert snap_compare(app, terminal_size=size, press=["f3", "space", "down", "space"], run_before=settle)
+    assert snap_compare(app, terminal_size=size, run_before=press_then_settle_history("f3", "space", "down", "space"))
 
 
 def test_history_filtered_and_sorted(snap_compare, tmp_path):
     app = create_app(make_store(tmp_path).path, attach_running=False)
-    assert snap_compare(app, terminal_size=LARGE, press=["f3", "s", "s", "S", "slash", *"tech:n2000", "enter"],
-                        run_before=settle)
+    assert snap_compare(app, terminal_size=LARGE,
+                        run_before=press_then_settle_history("f3", "s", "s", "S", "slash", *"tech:n2000", "enter"))
 
 
 @pytest.mark.parametrize("size", [LARGE, SMALL], ids=["100x30", "80x24"])

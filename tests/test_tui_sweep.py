@@ -11,7 +11,7 @@ from greentui.store.run_store import RunStore
 from greentui.sweep.queue import all_sweeps
 from greentui.tui.app import create_app
 from greentui.tui.screens.sweep import SweepScreen
-from tests.support import SIZE, isolated_env, press_to  # noqa: F401 - autouse fixture
+from tests.support import SIZE, isolated_env, press_to, wait_until_pilot  # noqa: F401 - autouse fixture
 from tests.test_tui_snapshots import LARGE, settle
 
 SHORT = "train_samples=320 eval_samples=200 batch_size=32 epochs=2"
@@ -86,6 +86,24 @@ def test_sweep_screen_snapshot(snap_compare, tmp_path):
 
     async def show(pilot):
         await pilot.press("f4")
-        await settle(pilot, lambda: isinstance(pilot.app.screen, SweepScreen))
+        # The table is read on a thread: wait for its rows, not just the screen.
+        await settle(pilot, lambda: isinstance(pilot.app.screen, SweepScreen)
+                     and pilot.app.screen.query_one(DataTable).row_count == 2)
 
     assert snap_compare(create_app(tmp_path / "runs.json", attach_running=False), terminal_size=LARGE, run_before=show)
+
+
+async def test_a_broken_sweep_file_is_a_warning_naming_it_and_the_tui_starts(tmp_path):
+    sweep_fixture(tmp_path)
+    broken = tmp_path / "sweeps" / "20261122-100000-bad0.json"
+    broken.write_text('{"id": "20261122-100000-bad0", "entries": "not a list"}')
+    app = create_app(tmp_path / "runs.json")  # attached: start-up looks for sweeps to resume
+    async with app.run_test(size=SIZE) as pilot:
+        warned = await wait_until_pilot(
+            pilot, lambda: [n for n in app._notifications if str(broken) in n.message], "the warning")
+        assert warned[0].severity == "warning" and len(warned) == 1
+        await press_to(pilot, "f4", SweepScreen)
+        await wait_until_pilot(pilot, lambda: "20261122-090000-5eed" in status_of(app.screen), "the good sweep")
+        assert len(table_rows(app.screen)) == 2
+        assert len([n for n in app._notifications if str(broken) in n.message]) == 1  # said once, not each refresh
+    assert broken.read_text().startswith('{"id"')  # left as it was

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from greentui.store.run_store import RunStore
+    from greentui.sweep.model import Sweep
 
 # Everything else is imported by the commands themselves: `greentui --help` builds these parsers and
 # must stay quick.
@@ -60,9 +61,9 @@ def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
         if not sweeps:
             print("no unfinished sweep to resume")
         for sweep in sweeps:
-            print(f"resuming sweep {sweep['id']}: {unfinished(store, sweep)} of {len(sweep['entries'])} runs to go")
+            print(f"resuming sweep {sweep.id}: {unfinished(store, sweep)} of {len(sweep.entries)} runs to go")
         if args.detach and sweeps:  # one runner for them all: sweeps run one after another, never side by side
-            return _detach(store, sweeps[0]["id"] if args.resume else None)
+            return _detach(store, sweeps[0].id if args.resume else None)
         return _work_through(store, sweeps, quiet_busy=not args.resume)
     if not args.techniques:
         raise SweepError("name the techniques to study: --techniques KEY=VALUE[,KEY=VALUE...]")
@@ -74,8 +75,8 @@ def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
     store.check()
     sweep = create_sweep(store, baseline, techniques, args.plan, args.repeats, runs)
     roles = list(dict.fromkeys(r.role for r in runs))
-    print(f"sweep {sweep['id']}: {len(runs)} runs ({len(roles)} configs x {args.repeats}): {', '.join(roles)}", flush=True)
-    return _detach(store, sweep["id"]) if args.detach else _work_through(store, [sweep])
+    print(f"sweep {sweep.id}: {len(runs)} runs ({len(roles)} configs x {args.repeats}): {', '.join(roles)}", flush=True)
+    return _detach(store, sweep.id) if args.detach else _work_through(store, [sweep])
 
 
 def _detach(store: RunStore, sweep_id: str | None) -> int:
@@ -87,7 +88,7 @@ def _detach(store: RunStore, sweep_id: str | None) -> int:
     return 0
 
 
-def _work_through(store: RunStore, sweeps: list, quiet_busy: bool = False) -> int:
+def _work_through(store: RunStore, sweeps: list[Sweep], quiet_busy: bool = False) -> int:
     """Run the sweeps' queues here, one after another."""
     from greentui.sweep.queue import SweepBusy, run_queue
 
@@ -100,9 +101,9 @@ def _work_through(store: RunStore, sweeps: list, quiet_busy: bool = False) -> in
             print(f"skipped: {err}")
             continue
         except KeyboardInterrupt:
-            print(f"\nstopped; `greentui sweep --resume {sweep['id']}` goes on from here", file=sys.stderr)
+            print(f"\nstopped; `greentui sweep --resume {sweep.id}` goes on from here", file=sys.stderr)
             return 130
-        print(f"sweep {sweep['id']} done: greentui report {sweep['id']}", flush=True)
+        print(f"sweep {sweep.id} done: greentui report {sweep.id}", flush=True)
     return 0
 
 

@@ -6,15 +6,16 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from greentui.store.run_store import RunStore
+    from greentui.sweep.model import Sweep
 
 
-def sweep_attribution(store: RunStore, sweep: dict) -> tuple[list, list]:
+def sweep_attribution(store: RunStore, sweep: Sweep) -> tuple[list, list]:
     """(attribution rows in plan order, every run of the sweep) for a sweep."""
     from greentui.report.attribution import attribute, completed_groups
 
-    records = [r for r in store.all() if r.sweep.get("id") == sweep["id"]]
+    records = [r for r in store.all() if r.sweep.get("id") == sweep.id]
     groups = completed_groups(records, lambda r: r.sweep.get("role", "?"))
-    order = list(dict.fromkeys(e["role"] for e in sweep["entries"]))
+    order = list(dict.fromkeys(e.role for e in sweep.entries))
     rows = sorted(attribute(groups), key=lambda row: order.index(row.role) if row.role in order else len(order))
     return rows, records
 
@@ -30,15 +31,14 @@ def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
         return csv_text(rows)
     completed = sum(r.runs for r in rows)
     left_out = len(records) - completed
-    techniques = ", ".join(f"{k}={v}" for k, v in sweep["techniques"])
-    base = sweep["baseline"]
-    notes = [f"Plan {sweep['plan']}, {sweep['repeats']} repeat(s), techniques {techniques}; baseline "
-             f"{base['model']} on {base['dataset']}, {base['epochs']:g} epochs, batch {base['batch_size']}, "
-             f"lr {base['learning_rate']:g}.",
-             f"{completed} completed run(s) of {len(sweep['entries'])} planned"
+    base = sweep.baseline
+    notes = [f"Plan {sweep.plan}, {sweep.repeats} repeat(s), techniques {sweep.techniques_text()}; baseline "
+             f"{base.model} on {base.dataset}, {base.epochs:g} epochs, batch {base.batch_size}, "
+             f"lr {base.learning_rate:g}.",
+             f"{completed} completed run(s) of {len(sweep.entries)} planned"
              + (f"; {left_out} not completed (left out)" if left_out else "") + "."]
     notes += filter(None, [measurement_note(records)])
-    return markdown(rows, f"Sweep {sweep['id']}", notes)
+    return markdown(rows, f"Sweep {sweep.id}", notes)
 
 
 def runs_report(store: RunStore, run_ids: list[str], baseline_id: str, fmt: str = "md") -> str:

@@ -30,10 +30,10 @@ from greentui.runs.reconcile import reconcile
 from greentui.store.layout import write_atomically
 from greentui.store.record import RunRecord, new_run_id, utc_now
 from greentui.store.run_store import RunStore
+from greentui.sweep.model import Sweep, SweepEntry, SweepFileError, read_sweep_file, sweep_to_doc
 from greentui.sweep.plan import PlannedRun, SweepError
 
 POLL_S = 1.0
-Sweep = dict[str, Any]
 
 
 class SweepBusy(SweepError):
@@ -45,12 +45,15 @@ def sweeps_dir(store: RunStore) -> Path:
     return store.path.parent / "sweeps"
 
 
+def warn_on_stderr(problem: str) -> None:
+    """The command line's way to say a sweep file was skipped."""
+    print(f"greentui: {problem}", file=sys.stderr)
+
+
 def create_sweep(store: RunStore, baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str,
                  repeats: int, runs: list[PlannedRun]) -> Sweep:
     """Write a new sweep's queue file and return it."""
-    sweep = {"id": new_run_id(), "created_at": utc_now(), "plan": plan, "repeats": repeats,
-             "techniques": [[k, v] for k, v in techniques], "baseline": baseline.to_dict(),
-             "entries": [{"role": r.role, "changes": r.changes, "repeat": r.repeat, "run_id": None} for r in runs]}
+    sweep = Sweep.planned(new_run_id(), utc_now(), baseline, techniques, plan, repeats, runs)
     os.makedirs(sweeps_dir(store), mode=0o700, exist_ok=True)
     save_sweep(store, sweep)
     return sweep
@@ -58,53 +61,60 @@ def create_sweep(store: RunStore, baseline: RunConfig, techniques: list[tuple[st
 
 def save_sweep(store: RunStore, sweep: Sweep) -> None:
     """Replace the sweep's file atomically."""
-    write_atomically(sweeps_dir(store) / f"{sweep['id']}.json", [json.dumps(sweep, indent=1).encode()])
+    write_atomically(sweeps_dir(store) / f"{sweep.id}.json", [json.dumps(sweep_to_doc(sweep), indent=1).encode()])
 
 
-def all_sweeps(store: RunStore) -> list[Sweep]:
-    """Every sweep of the store, oldest first (unreadable files are skipped, never changed)."""
-    sweeps = []
+def scan_sweeps(store: RunStore) -> tuple[list[Sweep], list[str]]:
+    """Every sweep of the store, oldest first, and one line for each file skipped as not a sweep (never changed)."""
+    sweeps, skipped = [], []
     for path in sorted(sweeps_dir(store).glob("*.json")):
         try:
-            sweeps.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
+            sweeps.append(read_sweep_file(path))
+        except SweepFileError as err:
+            skipped.append(f"skipped {err}")
+    return sweeps, skipped
+
+
+def all_sweeps(store: RunStore, warn: Callable[[str], None] = warn_on_stderr) -> list[Sweep]:
+    """Every readable sweep of the store, oldest first; `warn` hears of each file skipped."""
+    sweeps, skipped = scan_sweeps(store)
+    for problem in skipped:
+        warn(problem)
     return sweeps
 
 
-def load_sweep(store: RunStore, sweep_id: str) -> Sweep:
+def load_sweep(store: RunStore, sweep_id: str, warn: Callable[[str], None] = warn_on_stderr) -> Sweep:
     """The sweep with this id or unique id prefix."""
-    found = [s for s in all_sweeps(store) if s["id"] == sweep_id] or \
-        [s for s in all_sweeps(store) if s["id"].startswith(sweep_id)]
+    sweeps = all_sweeps(store, warn)
+    found = [s for s in sweeps if s.id == sweep_id] or [s for s in sweeps if s.id.startswith(sweep_id)]
     if len(found) != 1:
         raise SweepError(f"no sweep {sweep_id!r} in {sweeps_dir(store)}" if not found
                          else f"sweep id {sweep_id!r} matches {len(found)} sweeps: give more of it")
     return found[0]
 
 
-def entry_record(store: RunStore, sweep: Sweep, entry: dict[str, Any]) -> RunRecord | None:
+def entry_record(store: RunStore, sweep: Sweep, entry: SweepEntry) -> RunRecord | None:
     """The run an entry launched, if any; a run stored but not yet noted in the file (greentui died in between) is adopted."""
-    if entry.get("run_id"):
-        return store.get(entry["run_id"])
-    tag = {"id": sweep["id"], "role": entry["role"], "repeat": entry["repeat"]}
+    if entry.run_id:
+        return store.get(entry.run_id)
+    tag = entry.tag(sweep.id)
     return next((r for r in store.all() if dict(r.sweep) == tag), None)
 
 
 def unfinished(store: RunStore, sweep: Sweep) -> int:
     """How many of the sweep's runs have not finished."""
-    return sum(1 for e in sweep["entries"] if not ((r := entry_record(store, sweep, e)) and r.finished))
+    return sum(1 for e in sweep.entries if not ((r := entry_record(store, sweep, e)) and r.finished))
 
 
-def unfinished_sweeps(store: RunStore) -> list[Sweep]:
+def unfinished_sweeps(store: RunStore, warn: Callable[[str], None] = warn_on_stderr) -> list[Sweep]:
     """The store's sweeps with runs still to start or still running, oldest first (for the TUI and --resume)."""
-    return [s for s in all_sweeps(store) if unfinished(store, s)]
+    return [s for s in all_sweeps(store, warn) if unfinished(store, s)]
 
 
 def progress_line(store: RunStore, sweep: Sweep) -> str:
     """One line for `greentui sweep --list`: id, plan, runs finished of planned, techniques."""
-    total = len(sweep["entries"])
-    techniques = ", ".join(f"{k}={v}" for k, v in sweep["techniques"])
-    return f"{sweep['id']}  {sweep['plan']:<8} {total - unfinished(store, sweep)}/{total} finished  {techniques}"
+    total = len(sweep.entries)
+    return f"{sweep.id}  {sweep.plan:<8} {total - unfinished(store, sweep)}/{total} finished  {sweep.techniques_text()}"
 
 
 def spawn_runner(store: RunStore, sweep_id: str | None) -> tuple[int, Path]:
@@ -127,40 +137,40 @@ def spawn_runner(store: RunStore, sweep_id: str | None) -> tuple[int, Path]:
 
 
 def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
-              should_stop: Callable[[], bool] = lambda: False) -> None:
-    """Run the sweep's remaining runs one after another (one GPU at a time); returns when all have ended."""
-    lock = FileLock(str(sweeps_dir(store) / f"{sweep['id']}.lock"), timeout=0, mode=0o600)
+              should_stop: Callable[[], bool] = lambda: False) -> Sweep:
+    """Run the sweep's remaining runs one after another (one GPU at a time); returns, once all have ended
+    (or when told to stop), the sweep as its file now holds it."""
+    lock = FileLock(str(sweeps_dir(store) / f"{sweep.id}.lock"), timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:
-        raise SweepBusy(f"sweep {sweep['id']} is being run by another greentui already") from None
+        raise SweepBusy(f"sweep {sweep.id} is being run by another greentui already") from None
     try:
-        total = len(sweep["entries"])
-        for number, entry in enumerate(sweep["entries"], 1):
+        total = len(sweep.entries)
+        for index, entry in enumerate(sweep.entries):
             if should_stop():
-                return
+                break
             record = entry_record(store, sweep, entry)
-            label = f"[{number}/{total}] {entry['role']} #{entry['repeat'] + 1}"
+            label = f"[{index + 1}/{total}] {entry.label}"
             if record is not None and record.finished:
-                if entry.get("run_id") != record.id:  # adopted: note it, so the file names every run
-                    entry["run_id"] = record.id
+                if entry.run_id != record.id:  # adopted: note it, so the file names every run
+                    sweep = sweep.with_run(index, record.id)
                     save_sweep(store, sweep)
                 continue
             if record is None:
-                config = RunConfig.from_mapping(entry["changes"], base=RunConfig.from_mapping(sweep["baseline"]))
-                name = f"sweep {sweep['id'][-4:]} {entry['role']} #{entry['repeat'] + 1}"
-                record = launch(config, store, name, sweep={"id": sweep["id"], "role": entry["role"],
-                                                           "repeat": entry["repeat"]})
+                name = f"sweep {sweep.id[-4:]} {entry.label}"
+                record = launch(sweep.config_of(entry), store, name, sweep=entry.tag(sweep.id))
                 say(f"{label}: run {record.id} started")
             else:
                 say(f"{label}: run {record.id} still going, waiting for it")
-            entry["run_id"] = record.id
+            sweep = sweep.with_run(index, record.id)
             save_sweep(store, sweep)
             final = wait_for(store, record.id, should_stop)
             if final is not None:
                 say(f"{label}: {final.status}" + (f": {final.error}" if final.error else ""))
     finally:
         lock.release()
+    return sweep
 
 
 def wait_for(store: RunStore, run_id: str, should_stop: Callable[[], bool] = lambda: False) -> RunRecord | None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-import threading
 from pathlib import Path
+from typing import Callable
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.worker import get_current_worker
 
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore, StoreError
+from greentui.sweep.runner import SweepRunner
 from greentui.tui.screens.setup import SetupScreen
 
 # Only the setup screen is imported up front: the others pull in plotext (live, compare),
@@ -69,9 +70,10 @@ class GreenTuiApp(App[int]):
         self.store = store
         self.attach_running = attach_running
         self.sub_title = store.path.name
-        self._sweeps: list[dict] = []  # sweeps waiting for the one queue runner (one run at a time)
-        self._sweep_lock = threading.Lock()
-        self._runner_busy = False
+        # The one queue runner (one run at a time); it reports from its thread, through the loop.
+        self.sweep_runner = SweepRunner(store, say=lambda text: self._from_runner(text, "information"),
+                                        on_error=lambda text: self._from_runner(text, "error"))
+        self._warned: set[str] = set()
 
     def on_mount(self) -> None:
         """Restore the terminal on SIGHUP/SIGTERM (a dropped SSH link) by exiting cleanly; re-attach runs."""
@@ -91,46 +93,48 @@ class GreenTuiApp(App[int]):
                 self.notify("re-attached to a run still going" + (f"; {others} more in history (f3)" if others else ""))
             self._resume_sweeps()
 
+    @work(thread=True, group="sweeps-resume", exit_on_error=False)
     def _resume_sweeps(self) -> None:
-        """Sweeps left unfinished by an earlier greentui go on (their finished runs are not run again)."""
+        """Sweeps left unfinished by an earlier greentui go on (their finished runs are not run again).
+
+        On a thread: finding what is left reads every sweep file and the store.
+        """
         from greentui.sweep.queue import all_sweeps, unfinished
 
-        for sweep in all_sweeps(self.store):
-            left = unfinished(self.store, sweep)
-            if left:
-                self.notify(f"resuming sweep {sweep['id']}: {left} run(s) to go (f4)")
-                self.queue_sweep(sweep)
-
-    def queue_sweep(self, sweep: dict) -> None:
-        """Run a sweep after any already queued, on a thread of this app."""
-        with self._sweep_lock:
-            self._sweeps.append(sweep)
-            if self._runner_busy:
-                return
-            self._runner_busy = True
-        self._run_sweeps()
+        skipped: list[str] = []
+        try:
+            for sweep in all_sweeps(self.store, skipped.append):
+                left = unfinished(self.store, sweep)
+                if left and self.sweep_runner.queue(sweep):
+                    self._from_thread(self.notify, f"resuming sweep {sweep.id}: {left} run(s) to go (f4)")
+        except (StoreError, OSError) as err:
+            self._from_thread(self.notify, f"sweeps not resumed: {err}", severity="error")
+        for problem in skipped:
+            self._from_thread(self.warn_once, problem)
 
     def sweep_active(self) -> bool:
         """True while the queue runner has work."""
-        return self._runner_busy
+        return self.sweep_runner.busy
 
-    @work(thread=True, group="sweeps", exit_on_error=False)
-    def _run_sweeps(self) -> None:
-        from greentui.sweep.queue import run_queue
+    def _from_runner(self, text: str, severity: SeverityLevel) -> None:
+        self._from_thread(self.notify, text, severity=severity)
 
-        worker = get_current_worker()
-        while True:
-            with self._sweep_lock:  # taken with the append in queue_sweep: no sweep is left unrun
-                if not self._sweeps or worker.is_cancelled:
-                    self._runner_busy = False
-                    return
-                sweep = self._sweeps.pop(0)
-            try:
-                run_queue(self.store, sweep, say=lambda text: self.call_from_thread(self.notify, text),
-                          should_stop=lambda: worker.is_cancelled)
-            except Exception as err:  # noqa: BLE001 - shown, and the next sweep still runs
-                if not worker.is_cancelled:
-                    self.call_from_thread(self.notify, f"sweep {sweep['id']}: {err}", severity="error")
+    def _from_thread(self, callback: Callable[..., object], *args: object, **kwargs: object) -> None:
+        """Run `callback` on the event loop, from a thread (the sweep runner's, a worker's)."""
+        try:
+            self.call_from_thread(callback, *args, **kwargs)
+        except RuntimeError:
+            pass  # the app has closed: nobody to tell, and the sweep files hold the progress
+
+    def warn_once(self, problem: str) -> None:
+        """A warning shown once a session (a broken sweep file is found on every refresh)."""
+        if problem not in self._warned:
+            self._warned.add(problem)
+            self.notify(problem, severity="warning", timeout=10)
+
+    def on_unmount(self) -> None:
+        """Stop the queue runner's waiting; the runs go on, and the next greentui resumes the queue."""
+        self.sweep_runner.cancel()
 
     def notify(self, message: str, *, markup: bool = True, **kwargs) -> None:
         """Textual's notification, always as plain text (screens' notify calls come here too).

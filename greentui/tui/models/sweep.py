@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from greentui.report.sweep_report import sweep_attribution
+from greentui.sweep.model import Sweep
 
 if TYPE_CHECKING:
     from greentui.store.run_store import RunStore
 
 
-def sweep_rows(store: RunStore, sweep: dict) -> tuple[list[tuple[str, ...]], int, str | None]:
+@dataclass(frozen=True)
+class SweepProgress:
+    """What the sweep screen shows of the newest sweep (None: no sweep yet), and the sweep files skipped."""
+
+    sweep: Sweep | None
+    rows: tuple[tuple[str, ...], ...] = ()
+    finished: int = 0
+    running: str | None = None
+    skipped: tuple[str, ...] = ()
+
+    def status_text(self, runner_busy: bool) -> str:
+        """The status line above the table."""
+        sweep = self.sweep
+        if sweep is None:
+            return "no sweep yet: fill in the techniques and press ctrl+r"
+        return (f"sweep {sweep.id} · {sweep.plan} of {sweep.techniques_text()} × {sweep.repeats} · "
+                f"{self.finished} of {len(sweep.entries)} runs finished"
+                + (f" · running: {self.running}" if self.running else "")
+                + ("" if runner_busy or self.finished == len(sweep.entries)
+                   else " · paused: it resumes on the next greentui"))
+
+
+def sweep_rows(store: RunStore, sweep: Sweep) -> tuple[list[tuple[str, ...]], int, str | None]:
     """The TUI's table cells, how many runs have finished, and which one is running (if any)."""
     from greentui.report.attribution import MEASURES
     from greentui.report.tables import PARETO_MARK, short_change, stat_text
@@ -24,3 +48,13 @@ def sweep_rows(store: RunStore, sweep: dict) -> tuple[list[tuple[str, ...]], int
                     if r.status == "running"), None)
     return cells, sum(1 for r in records if r.finished), running
 
+
+def newest_sweep_progress(store: RunStore) -> SweepProgress:
+    """Read the sweep files and the store for the newest sweep's progress (blocking: call it off the event loop)."""
+    from greentui.sweep.queue import scan_sweeps
+
+    sweeps, skipped = scan_sweeps(store)
+    if not sweeps:
+        return SweepProgress(None, skipped=tuple(skipped))
+    rows, finished, running = sweep_rows(store, sweeps[-1])
+    return SweepProgress(sweeps[-1], tuple(rows), finished, running, tuple(skipped))

@@ -4,13 +4,19 @@ The table works on the store's short summaries (its index), not on whole records
 the sorted, filtered runs a page at a time: Textual measures every cell of every row it is
 given, which for thousands of runs takes seconds, while a screen shows a few dozen. Whole
 records are read only for the detail pane and the actions that need them.
+
+The clock's reloads, the detail pane and the writes (delete, rename) run on threads and send
+their results back as messages: a write may wait up to a minute for the store's lock, and the
+screen must keep answering keys meanwhile.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -21,7 +27,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from greentui.report.csv_export import write_csv
 from greentui.report.text import detail_text
 from greentui.store.record import RunRecord
-from greentui.store.run_store import RunSummary, StoreError
+from greentui.store.run_store import RunStore, RunSummary, StoreError
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.models.history import COLUMNS, DATE_COLUMN, row_cells, visible_runs
@@ -33,12 +39,28 @@ RELOAD_INTERVAL_S = 2.0
 PAGE_ROWS = 100
 
 
+# Textual's messages set their own fields as they travel, so they cannot be frozen; what they carry is.
+@dataclass
 class RunsLoaded(Message):
-    """A fresh read of the store."""
+    """A fresh read of the store (None: it could not be read, keep what is shown)."""
 
-    def __init__(self, runs: list[RunSummary]) -> None:
-        super().__init__()
-        self.runs = runs
+    runs: tuple[RunSummary, ...] | None
+
+
+@dataclass
+class DetailRead(Message):
+    """The detail pane's text for one run."""
+
+    run_id: str
+    text: str
+
+
+@dataclass
+class StoreWritten(Message):
+    """A delete or rename has ended: `note` says how (empty: nothing to say), `failed` if it was refused."""
+
+    note: str
+    failed: bool = False
 
 
 class HistoryScreen(Screen):
@@ -69,6 +91,7 @@ class HistoryScreen(Screen):
         self.sort_column = DATE_COLUMN
         self.sort_reverse = False
         self._loading = False
+        self.detail_shown_for: str | None = None  # the run whose detail the pane shows
 
     def compose(self) -> ComposeResult:
         """Filter, table, detail pane."""
@@ -84,42 +107,49 @@ class HistoryScreen(Screen):
         table = self.query_one(DataTable)
         for title, _key, width in COLUMNS:
             table.add_column(title, width=width or len(title))  # fitting columns widen in _add_rows
-        self.runs = self.app.store.summaries()
+        # The first read is here, not on a thread: keys pressed as the screen opens act on its rows.
+        # It is a read (the index, or a parse), never a wait for the write lock.
+        try:
+            self.runs = self.app.store.summaries()
+        except (StoreError, OSError) as err:
+            self.notify(f"cannot read the runs: {err}", severity="error", timeout=10)
         self.rebuild()
         self.query_one(DataTable).focus()
         self.set_interval(RELOAD_INTERVAL_S, self._tick)
 
     def _tick(self) -> None:
-        if self.is_current and not self._loading:
+        if self.is_current:
+            self.reload()
+
+    def reload(self) -> None:
+        """Read the store on a thread and redraw if the runs changed (no second read while one is on its way)."""
+        if not self._loading:
             self._loading = True
             self._load()
 
     @work(thread=True, group="history-load")
     def _load(self) -> None:
-        # The store parses the file again only when it changed: an idle tick costs a stat.
-        try:
-            runs = self.app.store.summaries()
-        except StoreError:
-            runs = None  # keep showing what we have; a broken store is reported at start-up
-        self.post_message(RunsLoaded(runs if runs is not None else self.runs))
+        self._post_runs()
 
-    def on_runs_loaded(self, message: RunsLoaded) -> None:
+    def _post_runs(self) -> None:
+        # On a thread. The store parses the file again only when it changed: an idle tick costs a stat.
+        try:
+            runs: tuple[RunSummary, ...] | None = tuple(self.app.store.summaries())
+        except (StoreError, OSError):
+            runs = None  # keep showing what we have; a broken store is reported at start-up and on writes
+        self.post_message(RunsLoaded(runs))
+
+    @on(RunsLoaded)
+    def _runs_loaded(self, message: RunsLoaded) -> None:
         """Redraw only when the store changed."""
         self._loading = False
-        if message.runs != self.runs:
-            self.runs = message.runs
+        if message.runs is not None and list(message.runs) != self.runs:
+            self.runs = list(message.runs)
             self.rebuild()
 
     def on_screen_resume(self) -> None:
         """Coming back from another screen (or first shown): show changes at once."""
         self.reload()
-
-    def reload(self) -> None:
-        """Read the store now and redraw if the runs changed."""
-        runs = self.app.store.summaries()
-        if runs != self.runs:
-            self.runs = runs
-            self.rebuild()
 
     def rebuild(self) -> None:
         """Fill the table from `runs`, keeping the highlighted run where it is."""
@@ -171,11 +201,30 @@ class HistoryScreen(Screen):
         return [r for r in found if r is not None]
 
     def show_detail(self) -> None:
-        """Detail pane for the highlighted run (read from its own line of the store: see RunStore.get)."""
+        """Detail pane for the highlighted run, read on a thread; the pane keeps its text until it comes."""
         summary = self.highlighted()
-        record = self.app.store.get(summary.id) if summary else None
-        text = detail_text(record) if record else f"run {summary.id} is gone from the store" if summary else ""
-        self.query_one("#detail", Static).update(text or "no run highlighted")
+        if summary is None:
+            self.detail_shown_for = None
+            self.query_one("#detail", Static).update("no run highlighted")
+        elif summary.id != self.detail_shown_for:
+            self._read_detail(summary.id)
+
+    @work(thread=True, exclusive=True, group="history-detail")
+    def _read_detail(self, run_id: str) -> None:
+        # Read from the run's own line of the store (see RunStore.get).
+        try:
+            record = self.app.store.get(run_id)
+            text = detail_text(record) if record else f"run {run_id} is gone from the store"
+        except (StoreError, OSError) as err:
+            text = f"cannot read run {run_id}: {err}"
+        self.post_message(DetailRead(run_id, text))
+
+    @on(DetailRead)
+    def _detail_read(self, message: DetailRead) -> None:
+        summary = self.highlighted()
+        if summary is not None and summary.id == message.run_id:  # the cursor may have moved on
+            self.detail_shown_for = message.run_id
+            self.query_one("#detail", Static).update(message.text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Follow the cursor; at the last row handed to the table, hand it the next page."""
@@ -281,9 +330,8 @@ class HistoryScreen(Screen):
 
         def delete(yes: bool | None) -> None:
             if yes:
-                removed = self.app.store.delete([r.id for r in runs])
-                self.notify(f"deleted {removed} run(s) from {self.app.store.path.name}")
-                self.reload()
+                ids = [r.id for r in runs]
+                self._write(lambda store: f"deleted {store.delete(ids)} run(s) from {store.path.name}", "not deleted")
 
         names = ", ".join(r.name for r in runs[:3]) + (" …" if len(runs) > 3 else "")
         self.app.push_screen(ConfirmDialog(f"Delete {len(runs)} run(s) from the store? ({names}) "
@@ -297,7 +345,25 @@ class HistoryScreen(Screen):
 
         def rename(name: str | None) -> None:
             if name and name != record.name:
-                self.app.store.update(record.id, name=name)
-                self.reload()
+                self._write(lambda store: (store.update(record.id, name=name), "")[1], "not renamed")
 
         self.app.push_screen(PromptDialog(f"New name for {record.id}:", record.name), rename)
+
+    @work(thread=True, group="history-write")
+    def _write(self, change: Callable[[RunStore], str], refusal: str) -> None:
+        """Change the store off the event loop (a write may wait a minute for the lock), then re-read it."""
+        store = self.app.store
+        try:
+            self.post_message(StoreWritten(change(store)))
+        except StoreError as err:  # its message names the file
+            self.post_message(StoreWritten(f"{refusal}: {err}", failed=True))
+        except OSError as err:
+            self.post_message(StoreWritten(f"{refusal}: cannot write {store.path}: {err.strerror or err}", failed=True))
+        self._post_runs()
+
+    @on(StoreWritten)
+    def _written(self, message: StoreWritten) -> None:
+        if message.failed:
+            self.notify(message.note, title="store not changed", severity="error", timeout=10)
+        elif message.note:
+            self.notify(message.note)

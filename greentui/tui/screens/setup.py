@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
 from greentui.config import KEYS, ConfigError, RunConfig, load_toml, save_toml
+from greentui.config_keys import groups
 from greentui.presets import DEFAULT_PRESET, PRESETS
 from greentui.store.record import RunRecord
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
@@ -23,16 +25,8 @@ from greentui.tui.settings import load_last_config, save_last_config
 from greentui.tui.widgets.config_field import ConfigField
 from greentui.tui.widgets.footer import Footer
 
-# (group title, [(key, shown only when this predicate of the form's raw values holds)])
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Model & data", ("model", "dataset", "text_column", "label_column", "train_samples", "eval_samples",
-                      "max_length")),
-    ("Techniques", ("mixed_precision", "gradient_checkpointing", "optimizer", "momentum", "lr_scheduler",
-                    "warmup_ratio", "label_smoothing", "dropout", "grad_accum_steps", "early_stopping_patience",
-                    "early_stopping_metric", "dynamic_padding", "group_by_length", "lora", "lora_r")),
-    ("Hyper-parameters", ("epochs", "batch_size", "learning_rate", "weight_decay", "seed", "evals_per_epoch")),
-    ("Carbon", ("country", "energy_budget_kwh", "co2_budget_kg")),
-)
+# (group title, its keys), from the keys' own declarations.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = groups()
 
 # A technique's parameter appears beside its switch only when the technique is on.
 SUB_FIELDS: dict[str, tuple[str, Any]] = {
@@ -43,20 +37,20 @@ SUB_FIELDS: dict[str, tuple[str, Any]] = {
 }
 
 
+# Textual's messages set their own fields as they travel, so they cannot be frozen; what they carry is.
+@dataclass
 class RunLaunched(Message):
-    """The worker process started; `record` is the run as stored."""
+    """The worker process started; `record` is the run as stored, `warning` what went wrong beside it."""
 
-    def __init__(self, record: RunRecord) -> None:
-        super().__init__()
-        self.record = record
+    record: RunRecord
+    warning: str | None = None
 
 
+@dataclass
 class LaunchFailed(Message):
     """launch() refused the run; `reason` is its one-line message."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__()
-        self.reason = reason
+    reason: str
 
 
 def field_error(key: str, raw: Any) -> str | None:
@@ -217,10 +211,8 @@ class SetupScreen(Screen):
         except (ConfigError, PreflightError, StoreError, OSError) as err:
             self.post_message(LaunchFailed(str(err)))
             return
-        problem = save_last_config(config)
-        if problem:
-            self.post_message(LaunchFailed(problem))
-        self.post_message(RunLaunched(record))
+        # The run is going whatever happens to the remembered config: say so, and warn beside it.
+        self.post_message(RunLaunched(record, warning=save_last_config(config)))
 
     def on_launch_failed(self, message: LaunchFailed) -> None:
         """Say why, beside the Run button and in a notification."""
@@ -229,9 +221,11 @@ class SetupScreen(Screen):
         self.notify(message.reason, title="run not started", severity="error", timeout=10)
 
     def on_run_launched(self, message: RunLaunched) -> None:
-        """Open the live view of the new run."""
+        """Open the live view of the new run (and warn if the form could not remember its config)."""
         self.validate_form()
         self.app.open_live(message.record)
+        if message.warning:
+            self.notify(message.warning, title="config not remembered", severity="warning", timeout=10)
 
     def action_save(self) -> None:
         """Save the form as a TOML file (asks for the path)."""

@@ -1,19 +1,28 @@
 """Sweep: plan techniques against a baseline, start the queue, and watch the attribution table fill in.
 
-The queue itself runs on the app (see GreenTuiApp.queue_sweep), so leaving this screen, or
-closing greentui, never loses it: the next `greentui` picks up what is left.
+The queue itself runs on the app's SweepRunner, so leaving this screen, or closing greentui,
+never loses it: the next `greentui` picks up what is left. The sweep files and the store are
+read and written on threads: the screen only renders what they send back.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
 
+from greentui.config import RunConfig
 from greentui.presets import DEFAULT_PRESET, PRESETS
-from greentui.sweep.plan import PLANS, SweepError
+from greentui.sweep.model import Sweep
+from greentui.sweep.plan import PLANS, PlannedRun, SweepError
+from greentui.tui.models.sweep import SweepProgress
 from greentui.tui.widgets.footer import Footer
 
 REFRESH_S = 2.0
@@ -21,10 +30,27 @@ REFRESH_S = 2.0
 COLUMNS = ("techniques", "runs", "energy kWh", "Δ energy", "Δ time", "Δ CO₂", "accuracy", "Δ acc")
 
 
+# Textual's messages set their own fields as they travel, so they cannot be frozen; what they carry is.
+@dataclass
+class ProgressRead(Message):
+    """A fresh read of the newest sweep's progress."""
+
+    progress: SweepProgress
+
+
+@dataclass
+class SweepQueued(Message):
+    """A planned sweep was written to its file (None: it could not be, for `problem`)."""
+
+    sweep: Sweep | None
+    problem: str = ""
+
+
 class SweepScreen(Screen):
     """The sweep form on top, the newest sweep's progress and attribution table below."""
 
     BINDINGS = [Binding("ctrl+r", "start", "Start sweep", priority=True)]
+    _reading = False  # a progress read is on its way: the clock does not start another
 
     def compose(self) -> ComposeResult:
         """Baseline (preset and KEY=VALUE changes), techniques, plan, repeats; then status and table."""
@@ -58,10 +84,9 @@ class SweepScreen(Screen):
 
     def action_start(self) -> None:
         """Plan the sweep from the form and queue it; errors name the value at fault."""
-        from greentui.config import ConfigError, RunConfig, parse_sets
+        from greentui.config import ConfigError, parse_sets
         from greentui.presets import preset
         from greentui.sweep.plan import parse_techniques, plan_runs
-        from greentui.sweep.queue import create_sweep
 
         try:
             sets = parse_sets(self.query_one("#sweep-baseline", Input).value.split())
@@ -72,36 +97,65 @@ class SweepScreen(Screen):
                 raise SweepError(f"repeats {repeats_text!r}: a whole number, at least 1")
             plan = str(self.query_one("#sweep-plan", Select).value)
             runs = plan_runs(baseline, techniques, plan, int(repeats_text))
-            self.app.store.check()
-            sweep = create_sweep(self.app.store, baseline, techniques, plan, int(repeats_text), runs)
         except (ConfigError, SweepError, ValueError) as err:
             self.notify(str(err), severity="error")
             return
-        self.app.queue_sweep(sweep)
-        self.notify(f"sweep {sweep['id']}: {len(runs)} runs queued")
+        self._create(baseline, techniques, plan, int(repeats_text), runs)
+
+    @work(thread=True, group="sweep-create")
+    def _create(self, baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str, repeats: int,
+                runs: list[PlannedRun]) -> None:
+        from greentui.store.run_store import StoreError
+        from greentui.sweep.queue import create_sweep, sweeps_dir
+
+        try:
+            self.app.store.check()
+            sweep = create_sweep(self.app.store, baseline, techniques, plan, repeats, runs)
+        except StoreError as err:
+            self.post_message(SweepQueued(None, str(err)))
+        except OSError as err:
+            self.post_message(SweepQueued(None, f"cannot write the sweep file in {sweeps_dir(self.app.store)}: "
+                                                f"{err.strerror or err}"))
+        else:
+            self.post_message(SweepQueued(sweep))
+
+    @on(SweepQueued)
+    def _queued(self, message: SweepQueued) -> None:
+        if message.sweep is None:
+            self.notify(message.problem, title="sweep not queued", severity="error", timeout=10)
+            return
+        self.app.sweep_runner.queue(message.sweep)
+        self.notify(f"sweep {message.sweep.id}: {len(message.sweep.entries)} runs queued")
         self.refresh_table()
 
     def refresh_table(self) -> None:
-        """Show the newest sweep: how far it is, and its attribution table so far (hidden: no work)."""
-        if not self.is_current:
-            return
-        from greentui.sweep.queue import all_sweeps
-        from greentui.tui.models.sweep import sweep_rows
+        """Read the newest sweep's progress on a thread (hidden, or a read still going: no work)."""
+        if self.is_current and not self._reading:
+            self._reading = True
+            self._read_progress()
 
-        sweeps = all_sweeps(self.app.store)
-        status = self.query_one("#sweep-status", Static)
-        table = self.query_one(DataTable)
-        if not sweeps:
-            status.update("no sweep yet: fill in the techniques and press ctrl+r")
+    @work(thread=True, group="sweep-progress")
+    def _read_progress(self) -> None:
+        from greentui.store.run_store import StoreError
+        from greentui.tui.models.sweep import newest_sweep_progress
+
+        try:
+            progress = newest_sweep_progress(self.app.store)
+        except (StoreError, OSError) as err:
+            progress = SweepProgress(None, skipped=(f"cannot read the sweeps of {self.app.store.path}: {err}",))
+        self.post_message(ProgressRead(progress))
+
+    @on(ProgressRead)
+    def _show_progress(self, message: ProgressRead) -> None:
+        """Show the newest sweep: how far it is, and its attribution table so far."""
+        self._reading = False
+        progress = message.progress
+        for problem in progress.skipped:
+            self.app.warn_once(problem)
+        self.query_one("#sweep-status", Static).update(progress.status_text(self.app.sweep_active()))
+        if progress.sweep is None:
             return
-        sweep = sweeps[-1]
-        rows, finished, running = sweep_rows(self.app.store, sweep)
-        techniques = ", ".join(f"{k}={v}" for k, v in sweep["techniques"])
-        status.update(f"sweep {sweep['id']} · {sweep['plan']} of {techniques} × {sweep['repeats']} · "
-                      f"{finished} of {len(sweep['entries'])} runs finished"
-                      + (f" · running: {running}" if running else "")
-                      + ("" if self.app.sweep_active() or finished == len(sweep["entries"])
-                         else " · paused: it resumes on the next greentui"))
+        table = self.query_one(DataTable)
         table.clear()
-        for row in rows:
+        for row in progress.rows:
             table.add_row(*row)

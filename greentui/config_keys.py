@@ -1,0 +1,136 @@
+"""Every run-config key declared once: its form group, what it does (the help text) and its allowed values.
+
+RunConfig (config.py) holds each key's type and default; this holds the rest. The config's checks
+and their error messages (CLI, TOML, sweeps), the setup form's groups and its help panel all read
+these declarations, and a test fails when a key has none. No Textual here: the core reads it too.
+Help figures are the cited sources' claims on their hardware (see TECHNIQUES.md), not promises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# (low, high, high_inclusive) for a numeric key; low is always inclusive.
+Range = tuple[float, float, bool]
+
+DATA = "Model & data"
+TECHNIQUES = "Techniques"
+HYPER = "Hyper-parameters"
+CARBON = "Carbon"
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One config key: the form group it is shown in, its help text, and its choices or range where it has one."""
+
+    key: str
+    group: str
+    help: str
+    choices: tuple[str, ...] = ()
+    range: Range | None = None
+
+
+# In the form's order: groups in order of first appearance, keys in order within them.
+KEY_SPECS: tuple[KeySpec, ...] = (
+    KeySpec("model", DATA,
+        "A Hugging Face model id, a local folder, or bundled:tiny-distilbert. Distillation as a"
+        " technique: DistilBERT is 40 % smaller than BERT and keeps 97 % of its quality (Sanh "
+        "et al. 2019); about 60 % less energy for -2 points (Iyer)."),
+    KeySpec("dataset", DATA,
+        "A Hugging Face dataset id, a local folder, or bundled:sentiment-demo (synthetic demo "
+        "data)."),
+    KeySpec("text_column", DATA,
+        "The dataset column that holds the input text."),
+    KeySpec("label_column", DATA,
+        "The dataset column that holds the class label."),
+    KeySpec("train_samples", DATA,
+        "Dataset reduction: train on only this many examples (0 = all). Gholap et al. (2025) "
+        "report up to 40 % energy saved, at some cost in accuracy.", range=(0, 10**9, True)),
+    KeySpec("eval_samples", DATA,
+        "Evaluate on only this many examples (0 = all). Evaluation costs energy too.", range=(0, 10**9, True)),
+    KeySpec("max_length", DATA,
+        "Longest input in tokens; longer texts are cut. Attention cost grows with the square of"
+        " it.", range=(8, 8192, True)),
+    KeySpec("mixed_precision", TECHNIQUES,
+        "fp16 / bf16 compute. Expect about 2x throughput on tensor-core GPUs at the same "
+        "accuracy (2.1x for bert-large on a V100 in the HF table; 2.6x for DistilBERT-IMDB, "
+        "Raschka), and less power per sample (Micikevicius et al. 2018). On a CPU only bf16 "
+        "applies.",
+        choices=("no", "fp16", "bf16")),
+    KeySpec("gradient_checkpointing", TECHNIQUES,
+        "Recompute activations in the backward pass instead of keeping them. Expect about 20-30"
+        " % slower steps and much less activation memory (HF docs; Chen et al. 2016)."),
+    KeySpec("optimizer", TECHNIQUES,
+        "AdamW (decoupled weight decay), Adam, or SGD with momentum. Energy follows convergence"
+        " speed: the optimizer that needs fewer steps to the target accuracy spends less "
+        "(Gholap et al. 2025).",
+        choices=("adamw", "adam", "sgd")),
+    KeySpec("momentum", TECHNIQUES,
+        "SGD's momentum. Only used when the optimizer is sgd.", range=(0.0, 1.0, False)),
+    KeySpec("lr_scheduler", TECHNIQUES,
+        "How the learning rate changes over training. Adaptive schedules such as cosine can cut"
+        " the energy needed to reach a target accuracy (Henderson et al. 2020).",
+        choices=("linear", "cosine", "constant")),
+    KeySpec("warmup_ratio", TECHNIQUES,
+        "Fraction of the steps spent ramping the learning rate up from zero.", range=(0.0, 1.0, False)),
+    KeySpec("label_smoothing", TECHNIQUES,
+        "Spread a little probability over the wrong classes. A regulariser; it may reduce the "
+        "epochs needed, its energy effect is not measured in the literature we cite.", range=(0.0, 1.0, False)),
+    KeySpec("dropout", TECHNIQUES,
+        "Dropout in the model (DistilBERT's dropout, attention and classifier dropout). A "
+        "regulariser.", range=(0.0, 1.0, False)),
+    KeySpec("grad_accum_steps", TECHNIQUES,
+        "Add up gradients over this many batches before a step: large effective batches in "
+        "small memory. Energy effect 'variable' (Gholap et al. 2025); 7.75 vs 8.86 samples/s in"
+        " the HF table.", range=(1, 4096, True)),
+    KeySpec("early_stopping_patience", TECHNIQUES,
+        "Stop after this many evaluations without improvement (0 = off). Low effort, energy "
+        "effect 'variable' (Gholap et al. 2025; Prechelt 1998).", range=(0, 1000, True)),
+    KeySpec("early_stopping_metric", TECHNIQUES,
+        "The metric early stopping watches.",
+        choices=("eval_loss", "accuracy")),
+    KeySpec("dynamic_padding", TECHNIQUES,
+        "Pad each batch to its own longest text instead of max_length. BERT-family fine-tunes "
+        "ran 2-4.6x faster (CamemBERT X-NLI report)."),
+    KeySpec("group_by_length", TECHNIQUES,
+        "Batch texts of similar length together so padding shrinks further; -27 % time reported"
+        " (lit-llama #396)."),
+    KeySpec("lora", TECHNIQUES,
+        "Train small low-rank adapters instead of all weights. About 3x less GPU memory and far"
+        " fewer trainable parameters (Hu et al. 2021)."),
+    KeySpec("lora_r", TECHNIQUES,
+        "LoRA's rank: the adapters' size. Smaller trains fewer parameters.", range=(1, 1024, True)),
+    KeySpec("epochs", HYPER,
+        "Passes over the training data. Energy grows about linearly with it.", range=(0.01, 1000, True)),
+    KeySpec("batch_size", HYPER,
+        "Examples per forward pass. Larger batches use the hardware better, up to memory "
+        "limits.", range=(1, 8192, True)),
+    KeySpec("learning_rate", HYPER,
+        "Step size of the optimizer. The tiny preset uses 1e-3; the DistilBERT recipe 2e-5.", range=(1e-9, 1.0, True)),
+    KeySpec("weight_decay", HYPER,
+        "L2-style shrinkage of the weights (decoupled in AdamW).", range=(0.0, 1.0, True)),
+    KeySpec("seed", HYPER,
+        "Random seed: the same seed and config give comparable runs.", range=(0, 2**32 - 1, True)),
+    KeySpec("evals_per_epoch", HYPER,
+        "How often to evaluate within an epoch: more points on the curve, more energy.", range=(1, 100, True)),
+    KeySpec("country", CARBON,
+        "3-letter ISO code (FRA, USA, DEU…) for the grid's carbon intensity. Empty: the world "
+        "average of 475 g CO2/kWh is assumed, and the run says so."),
+    KeySpec("energy_budget_kwh", CARBON,
+        "Most energy this run may use (kWh); 0: no limit. A warning once the projection from "
+        "the rate so far goes over it; the run stops (status stopped, the reason recorded, no "
+        "final evaluation: the last one during training stands) once the measured energy does.", range=(0.0, 1e6, True)),
+    KeySpec("co2_budget_kg", CARBON,
+        "Most CO2 this run may emit (kg); 0: no limit. Warned and enforced like the energy "
+        "budget.", range=(0.0, 1e6, True)),
+)
+
+SPECS: dict[str, KeySpec] = {spec.key: spec for spec in KEY_SPECS}
+CHOICES: dict[str, tuple[str, ...]] = {spec.key: spec.choices for spec in KEY_SPECS if spec.choices}
+RANGES: dict[str, Range] = {spec.key: spec.range for spec in KEY_SPECS if spec.range is not None}
+
+
+def groups() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(group title, its keys) in the form's order."""
+    titles = dict.fromkeys(spec.group for spec in KEY_SPECS)
+    return tuple((title, tuple(s.key for s in KEY_SPECS if s.group == title)) for title in titles)

@@ -1,0 +1,104 @@
+"""Sweep files as frozen dataclasses: the round trip, progress by replacement, and broken files skipped by name."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from greentui.cli.main import main
+from greentui.config import RunConfig
+from greentui.store.record import RunRecord
+from greentui.store.run_store import RunStore
+from greentui.sweep.model import SweepFileError, parse_sweep, read_sweep_file, sweep_to_doc
+from greentui.sweep.plan import parse_techniques, plan_runs
+from greentui.sweep.queue import all_sweeps, create_sweep, save_sweep, scan_sweeps, sweeps_dir
+from greentui.sweep.runner import SweepRunner
+
+SHORT = RunConfig().with_values(train_samples=320, epochs=2)
+
+
+def planned(store: RunStore):
+    techniques = parse_techniques("label_smoothing=0.1", SHORT)
+    return create_sweep(store, SHORT, techniques, "ablation", 1, plan_runs(SHORT, techniques, "ablation", 1))
+
+
+def test_a_sweep_file_reads_back_equal_and_progress_is_a_new_sweep(store_path: Path) -> None:
+    store = RunStore(store_path)
+    sweep = planned(store)
+    path = sweeps_dir(store) / f"{sweep.id}.json"
+    assert read_sweep_file(path) == sweep
+    assert sweep.config_of(sweep.entries[1]).label_smoothing == pytest.approx(0.1)
+    noted = sweep.with_run(1, "run-b")
+    assert sweep.entries[1].run_id is None  # the old one is untouched
+    assert [e.run_id for e in noted.entries] == [None, "run-b"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        noted.entries[1].run_id = "other"  # type: ignore[misc]
+    save_sweep(store, noted)
+    assert json.loads(path.read_text())["entries"][1]["run_id"] == "run-b"
+    assert read_sweep_file(path) == noted
+
+
+BROKEN = {
+    "not-json": "{not json",
+    "a-list": "[1, 2]",
+    "no-entries": {"drop": "entries"},
+    "bad-repeats": {"repeats": "two"},
+    "bad-plan": {"plan": "random"},
+    "bad-baseline": {"baseline": {"optimizer": "lion"}},
+    "bad-entry": {"entries": [{"role": "baseline", "changes": {"epochs": [1]}, "repeat": 0, "run_id": None}]},
+    "bad-repeat": {"entries": [{"role": "baseline", "changes": {}, "repeat": -1, "run_id": None}]},
+    "escaping-id": {"id": "../../etc"},
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_a_broken_sweep_file_is_skipped_with_its_name(store_path: Path, case: str, capsys) -> None:
+    store = RunStore(store_path)
+    good = planned(store)
+    change = BROKEN[case]
+    if isinstance(change, str):
+        text = change
+    else:
+        doc = {**sweep_to_doc(good), "id": "20260101-000000-bad0"}
+        doc.pop(change.get("drop", ""), None)
+        doc.update({k: v for k, v in change.items() if k != "drop"})
+        text = json.dumps(doc)
+    broken = sweeps_dir(store) / "20260101-000000-bad0.json"
+    broken.write_text(text)
+    sweeps, skipped = scan_sweeps(store)
+    assert sweeps == [good]
+    assert len(skipped) == 1 and str(broken) in skipped[0]
+    assert broken.read_text() == text  # never changed
+    assert main(["--store", str(store_path), "sweep", "--list"]) == 0
+    out = capsys.readouterr()
+    assert good.id in out.out and str(broken) in out.err
+
+
+def test_parse_names_the_field_at_fault() -> None:
+    with pytest.raises(SweepFileError, match=r"sweep file x\.json: techniques is not a list"):
+        parse_sweep({"id": "s1", "created_at": "now", "plan": "grid", "repeats": 1, "techniques": {"a": 1},
+                     "baseline": {}, "entries": []}, "x.json")
+
+
+def test_the_runner_works_through_its_queue_and_reports_a_busy_sweep(store_path: Path) -> None:
+    store = RunStore(store_path)
+    first, second = planned(store), planned(store)
+    for sweep in (first, second):  # every run already ended: the runner only notes them
+        for entry in sweep.entries:
+            store.insert(RunRecord(id=f"{sweep.id}-{entry.role}", name=entry.label, status="completed",
+                                   created_at="2026-11-22T09:00", sweep=entry.tag(sweep.id)))
+    said: list[str] = []
+    errors: list[str] = []
+    runner = SweepRunner(store, said.append, errors.append)
+    with FileLock(str(sweeps_dir(store) / f"{second.id}.lock")):  # as another greentui running it holds it
+        assert runner.queue(first) and runner.queue(second)
+        runner.join()
+    assert not runner.busy
+    assert errors == [f"sweep {second.id}: sweep {second.id} is being run by another greentui already"]
+    noted = {s.id: s for s in all_sweeps(store)}
+    assert [e.run_id for e in noted[first.id].entries] == [f"{first.id}-{e.role}" for e in first.entries]
+    assert all(e.run_id is None for e in noted[second.id].entries)  # left as it was for the other runner

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from greentui.store.record import RunRecord
     from greentui.store.run_store import RunStore
     from greentui.sweep.model import Sweep
 
@@ -55,7 +56,7 @@ def runs_report(store: RunStore, run_ids: list[str], baseline_id: str, fmt: str 
         records.append(record)
     base_tags = records[0].techniques()
 
-    def role_of(record) -> str:
+    def role_of(record: RunRecord) -> str:
         # Runs with the baseline's techniques are its repeats; the others are named by their tags.
         tags = record.techniques()
         return BASELINE if tags == base_tags else " ".join(tags) or "(no technique)"

@@ -6,6 +6,7 @@ import json
 
 from greentui.metrics.registry import TABLE_METRICS, fmt, fmt_duration, metric
 from greentui.store.record import RunRecord
+from greentui.store.summary import RunRow
 
 # fmt and fmt_duration moved to the registry; still importable from here for code written against it.
 __all__ = ["LIST_HEADER", "carbon_note", "detail_text", "fmt", "fmt_duration", "list_row", "one_line_summary"]
@@ -38,7 +39,7 @@ def one_line_summary(record: RunRecord) -> str:
     return f"{record.id} {record.status}: " + ", ".join(parts) + (f" ({note})" if note else "") + why
 
 
-def list_row(record: RunRecord) -> tuple[str, ...]:
+def list_row(record: RunRow) -> tuple[str, ...]:
     """Cells for `greentui ls` and the history table, under LIST_HEADER."""
     return (
         record.id,

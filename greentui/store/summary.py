@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Protocol, Sequence
 
 from greentui.metrics.registry import TABLE_METRICS
 from greentui.store.record import FINISHED, RunRecord
 
 # The run table's metrics, in the order index lines hold them.
 ROW_METRICS = tuple(m.key for m in TABLE_METRICS)
+
+
+class RunRow(Protocol):
+    """What a table row needs of a run: a whole RunRecord and its short RunSummary both have it."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def created_at(self) -> str: ...
+    @property
+    def finished(self) -> bool: ...
+    def metric(self, key: str) -> float | None: ...
+    def techniques(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from textual import work
 from textual.app import App
@@ -136,7 +136,7 @@ class GreenTuiApp(App[int]):
         """Stop the queue runner's waiting; the runs go on, and the next greentui resumes the queue."""
         self.sweep_runner.cancel()
 
-    def notify(self, message: str, *, markup: bool = True, **kwargs) -> None:
+    def notify(self, message: str, *, markup: bool = True, **kwargs: Any) -> None:
         """Textual's notification, always as plain text (screens' notify calls come here too).
 
         greentui's messages carry run names, paths and typed values, never markup: read as

@@ -99,7 +99,7 @@ class NvmlSampler:
             return None
 
         def mean(index: int) -> tuple[float, ...]:
-            columns = zip(*(sample[index] for sample in pending))
+            columns = zip(*(sample[index] for sample in pending), strict=True)
             return tuple(sum(col) / len(pending) for col in columns)
 
         return GpuSample(power_w=mean(0), util_pct=mean(1), mem_mb=mean(2), temp_c=mean(3))

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from rich.text import Text
 
 from greentui.metrics.registry import TABLE_METRICS
+from greentui.report.printable import printable
 from greentui.report.text import list_row
-from greentui.store.record import RunRecord
+from greentui.store.summary import RunRow
+
+Row = TypeVar("Row", bound=RunRow)  # summaries in, summaries out; records in, records out
 
 
-def _metric(key: str) -> Callable[[RunRecord], Any]:
+def _metric(key: str) -> Callable[[RunRow], Any]:
     return lambda r: r.metric(key)
 
 
 # (column title, sort key of a record, fixed width or None to fit). Widths are chosen so the
 # table fits 100 columns; the detail pane shows whatever a cell cuts off. The metric columns
 # are list_row's, titled by the registry.
-COLUMNS: tuple[tuple[str, Callable[[RunRecord], Any], int | None], ...] = (
+COLUMNS: tuple[tuple[str, Callable[[RunRow], Any], int | None], ...] = (
     ("name", lambda r: r.name.lower(), 18),
     ("status", lambda r: r.status, None),
     ("date", lambda r: r.created_at, None),
@@ -29,20 +32,20 @@ DATE_COLUMN = 2
 SELECTED_MARK = "●"
 
 
-def row_cells(record: RunRecord, selected: bool) -> tuple[Text, ...]:
+def row_cells(record: RunRow, selected: bool) -> tuple[Text, ...]:
     """Table cells of one run: the shared list_row without the id, the name marked when selected.
 
     Plain Text, not strings: the table would read a string as markup, so a run named
     "[red]x" would show red and one named "a[/b]" would break the screen; it also spares
     a markup parse per cell, which adds up over thousands of runs.
     """
-    cells = list(list_row(record)[1:])
+    cells = [printable(cell) for cell in list_row(record)[1:]]  # stored text: no control codes reach the terminal
     cells[0] = f"{SELECTED_MARK if selected else ' '} {cells[0]}"
     cells[2] = cells[2][5:]  # "11-21 10:01": the year costs columns an 80-wide terminal lacks
     return tuple(Text(cell, no_wrap=True, end="") for cell in cells)
 
 
-def matches(record: RunRecord, query: str) -> bool:
+def matches(record: RunRow, query: str) -> bool:
     """True when the run passes every word of `query`: `status:X`, `tech:X` (prefixes) or plain text."""
     tags = record.techniques() or ["baseline"]
     haystack = " ".join([record.id, record.name, record.status, *tags]).lower()
@@ -59,7 +62,7 @@ def matches(record: RunRecord, query: str) -> bool:
     return True
 
 
-def visible_runs(runs: Sequence[RunRecord], query: str, sort_column: int, reverse: bool) -> list[RunRecord]:
+def visible_runs(runs: Sequence[Row], query: str, sort_column: int, reverse: bool) -> list[Row]:
     """The runs to show: filtered by `query`, sorted by a column; missing values always sort last."""
     shown = [r for r in runs if matches(r, query)] if query.strip() else runs
     key = COLUMNS[sort_column][1]

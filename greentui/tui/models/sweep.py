@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from greentui.report.printable import printable
 from greentui.report.sweep_report import sweep_attribution
 from greentui.sweep.model import Sweep
 
@@ -41,7 +42,8 @@ def sweep_rows(store: RunStore, sweep: Sweep) -> tuple[list[tuple[str, ...]], in
 
     rows, records = sweep_attribution(store, sweep)
     energy, accuracy = MEASURES["energy"].spec, MEASURES["accuracy"].spec
-    cells: list[tuple[str, ...]] = [(f"{PARETO_MARK if r.pareto else ' '} {r.role}", str(r.runs), stat_text(r.stats["energy"], energy),
+    cells: list[tuple[str, ...]] = [(f"{PARETO_MARK if r.pareto else ' '} {printable(r.role)}", str(r.runs),
+              stat_text(r.stats["energy"], energy),
               short_change(r, "energy"), short_change(r, "time"), short_change(r, "co2"),
               stat_text(r.stats["accuracy"], accuracy), short_change(r, "accuracy")) for r in rows]
     running = next((f"{r.sweep.get('role')} #{r.sweep.get('repeat', 0) + 1}" for r in records

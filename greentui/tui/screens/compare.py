@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Header, Label
 
 from greentui.metrics.pareto import pareto_front
 from greentui.store.record import RunRecord
+from greentui.tui.app_access import app_of
 from greentui.tui.models.compare import differing_keys, metric_cells
 from greentui.tui.widgets.charts import LineChart, ScatterChart
 from greentui.tui.widgets.footer import Footer
@@ -24,7 +25,7 @@ def distinct_names(runs: list[RunRecord]) -> list[str]:
     while all(len(w) > common for w in words) and len({w[common] for w in words}) == 1:
         common += 1
     names = []
-    for rest, run in zip((w[common:] for w in words), runs):
+    for rest, run in zip((w[common:] for w in words), runs, strict=True):
         # Default names start with the model (launcher.default_name): the techniques after it tell runs apart.
         model = str(run.config.get("model", "")).split(":")[-1].rstrip("/").split("/")[-1]
         if len(rest) > 1 and rest[0] == model:
@@ -93,14 +94,14 @@ class CompareScreen(Screen):
             for cell in cells:
                 text = Text(cell.text)
                 if cell.change_pct is not None:
-                    style = {True: "green", False: "red"}.get(cell.better, "")
+                    style = "" if cell.better is None else "green" if cell.better else "red"
                     text.append(f" {cell.change_pct:+.1f}%", style=style)
                 row.append(text)
             table.add_row(*row)
 
     def draw_charts(self) -> None:
         """Overlaid train-loss curves and the energy/accuracy scatter."""
-        curves = {short_label(i, self.names[i], 10): [tuple(p) for p in self.app.store.curves(r).get("train_loss", [])]
+        curves = {short_label(i, self.names[i], 10): [tuple(p) for p in app_of(self).store.curves(r).get("train_loss", [])]
                   for i, r in enumerate(self.runs)}
         self.query_one("#loss-overlay", LineChart).show("train loss", curves, xlabel="step")
         points, labels = [], []

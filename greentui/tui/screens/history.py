@@ -28,6 +28,7 @@ from greentui.report.csv_export import write_csv
 from greentui.report.text import detail_text
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore, RunSummary, StoreError
+from greentui.tui.app_access import app_of
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.models.history import COLUMNS, DATE_COLUMN, row_cells, visible_runs
@@ -110,7 +111,7 @@ class HistoryScreen(Screen):
         # The first read is here, not on a thread: keys pressed as the screen opens act on its rows.
         # It is a read (the index, or a parse), never a wait for the write lock.
         try:
-            self.runs = self.app.store.summaries()
+            self.runs = app_of(self).store.summaries()
         except (StoreError, OSError) as err:
             self.notify(f"cannot read the runs: {err}", severity="error", timeout=10)
         self.rebuild()
@@ -134,7 +135,7 @@ class HistoryScreen(Screen):
     def _post_runs(self) -> None:
         # On a thread. The store parses the file again only when it changed: an idle tick costs a stat.
         try:
-            runs: tuple[RunSummary, ...] | None = tuple(self.app.store.summaries())
+            runs: tuple[RunSummary, ...] | None = tuple(app_of(self).store.summaries())
         except (StoreError, OSError):
             runs = None  # keep showing what we have; a broken store is reported at start-up and on writes
         self.post_message(RunsLoaded(runs))
@@ -197,7 +198,7 @@ class HistoryScreen(Screen):
 
     def records(self, summaries: list[RunSummary]) -> list[RunRecord]:
         """The whole records of some runs (gone ones left out), for the actions that need them."""
-        found = [self.app.store.get(s.id) for s in summaries]
+        found = [app_of(self).store.get(s.id) for s in summaries]
         return [r for r in found if r is not None]
 
     def show_detail(self) -> None:
@@ -213,7 +214,7 @@ class HistoryScreen(Screen):
     def _read_detail(self, run_id: str) -> None:
         # Read from the run's own line of the store (see RunStore.get).
         try:
-            record = self.app.store.get(run_id)
+            record = app_of(self).store.get(run_id)
             text = detail_text(record) if record else f"run {run_id} is gone from the store"
         except (StoreError, OSError) as err:
             text = f"cannot read run {run_id}: {err}"
@@ -241,9 +242,9 @@ class HistoryScreen(Screen):
         if not summary.run_dir:
             self.notify(f"run {summary.id} has no run folder to show live", severity="warning")
             return
-        record = self.app.store.get(summary.id)
+        record = app_of(self).store.get(summary.id)
         if record is not None:
-            self.app.open_live(record)
+            app_of(self).open_live(record)
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         """A click on a header sorts by it (again: reverses)."""
@@ -352,7 +353,7 @@ class HistoryScreen(Screen):
     @work(thread=True, group="history-write")
     def _write(self, change: Callable[[RunStore], str], refusal: str) -> None:
         """Change the store off the event loop (a write may wait a minute for the lock), then re-read it."""
-        store = self.app.store
+        store = app_of(self).store
         try:
             self.post_message(StoreWritten(change(store)))
         except StoreError as err:  # its message names the file

@@ -19,6 +19,7 @@ from greentui.config import KEYS, ConfigError, RunConfig, load_toml, save_toml
 from greentui.config_keys import groups
 from greentui.presets import DEFAULT_PRESET, PRESETS
 from greentui.store.record import RunRecord
+from greentui.tui.app_access import app_of
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.help_text import help_for
 from greentui.tui.settings import load_last_config, save_last_config
@@ -207,7 +208,7 @@ class SetupScreen(Screen):
         from greentui.store.run_store import StoreError
 
         try:
-            record = launch(config, self.app.store, name)
+            record = launch(config, app_of(self).store, name)
         except (ConfigError, PreflightError, StoreError, OSError) as err:
             self.post_message(LaunchFailed(str(err)))
             return
@@ -223,7 +224,7 @@ class SetupScreen(Screen):
     def on_run_launched(self, message: RunLaunched) -> None:
         """Open the live view of the new run (and warn if the form could not remember its config)."""
         self.validate_form()
-        self.app.open_live(message.record)
+        app_of(self).open_live(message.record)
         if message.warning:
             self.notify(message.warning, title="config not remembered", severity="warning", timeout=10)
 

@@ -22,6 +22,7 @@ from greentui.config import RunConfig
 from greentui.presets import DEFAULT_PRESET, PRESETS
 from greentui.sweep.model import Sweep
 from greentui.sweep.plan import PLANS, PlannedRun, SweepError
+from greentui.tui.app_access import app_of
 from greentui.tui.models.sweep import SweepProgress
 from greentui.tui.widgets.footer import Footer
 
@@ -109,12 +110,12 @@ class SweepScreen(Screen):
         from greentui.sweep.queue import create_sweep, sweeps_dir
 
         try:
-            self.app.store.check()
-            sweep = create_sweep(self.app.store, baseline, techniques, plan, repeats, runs)
+            app_of(self).store.check()
+            sweep = create_sweep(app_of(self).store, baseline, techniques, plan, repeats, runs)
         except StoreError as err:
             self.post_message(SweepQueued(None, str(err)))
         except OSError as err:
-            self.post_message(SweepQueued(None, f"cannot write the sweep file in {sweeps_dir(self.app.store)}: "
+            self.post_message(SweepQueued(None, f"cannot write the sweep file in {sweeps_dir(app_of(self).store)}: "
                                                 f"{err.strerror or err}"))
         else:
             self.post_message(SweepQueued(sweep))
@@ -124,7 +125,7 @@ class SweepScreen(Screen):
         if message.sweep is None:
             self.notify(message.problem, title="sweep not queued", severity="error", timeout=10)
             return
-        self.app.sweep_runner.queue(message.sweep)
+        app_of(self).sweep_runner.queue(message.sweep)
         self.notify(f"sweep {message.sweep.id}: {len(message.sweep.entries)} runs queued")
         self.refresh_table()
 
@@ -140,9 +141,9 @@ class SweepScreen(Screen):
         from greentui.tui.models.sweep import newest_sweep_progress
 
         try:
-            progress = newest_sweep_progress(self.app.store)
+            progress = newest_sweep_progress(app_of(self).store)
         except (StoreError, OSError) as err:
-            progress = SweepProgress(None, skipped=(f"cannot read the sweeps of {self.app.store.path}: {err}",))
+            progress = SweepProgress(None, skipped=(f"cannot read the sweeps of {app_of(self).store.path}: {err}",))
         self.post_message(ProgressRead(progress))
 
     @on(ProgressRead)
@@ -151,8 +152,8 @@ class SweepScreen(Screen):
         self._reading = False
         progress = message.progress
         for problem in progress.skipped:
-            self.app.warn_once(problem)
-        self.query_one("#sweep-status", Static).update(progress.status_text(self.app.sweep_active()))
+            app_of(self).warn_once(problem)
+        self.query_one("#sweep-status", Static).update(progress.status_text(app_of(self).sweep_active()))
         if progress.sweep is None:
             return
         table = self.query_one(DataTable)

@@ -70,6 +70,7 @@ class Telemetry:
         self.nvml.start()
         try:
             from codecarbon import OfflineEmissionsTracker
+            from codecarbon.output_methods.base_output import OutputMethod
 
             from greentui.worker.codecarbon_readings import CodeCarbonTotals
 
@@ -83,7 +84,7 @@ class Telemetry:
                 api_call_interval=1,
                 output_handlers=[self.totals],
                 output_dir=str(self.run_dir),
-                save_to_file=True,
+                output_methods=[OutputMethod.CSV],  # the run folder's emissions.csv
                 allow_multiple_runs=True,  # several runs may share a machine
                 tracking_mode=TRACKING_MODE,
                 log_level="error",

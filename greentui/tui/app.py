@@ -32,6 +32,10 @@ def _styled_as_of_now(screen: Screen) -> Screen:
     200 widgets on a 2-core VM). A new screen's widgets are styled as they mount, and the
     theme has not changed since the app's last refresh, so that refresh changes nothing. A
     theme change later still bumps the app's count and refreshes this screen as usual.
+
+    Textual has no public way to say so: this is greentui's one write of a Textual internal
+    (`_css_update_count`, verified on Textual 8.2; pyproject.toml pins it and
+    tests/test_dependency_contracts.py fails, saying so, when it changes meaning).
     """
     screen._css_update_count = screen.app._css_update_count
     return screen

@@ -11,15 +11,19 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greentui.carbon import carbon_intensity
 from greentui.events.log import EventWriter
 from greentui.worker.nvml import NvmlSampler
 
+if TYPE_CHECKING:  # imported for real inside start's guard: CodeCarbon may fail to import
+    from greentui.worker.codecarbon_readings import CodeCarbonTotals
+
 CODECARBON_INTERVAL_S = 1.0
 POWER_EVENT_INTERVAL_S = 1.0
 ENERGY_EVENT_INTERVAL_S = 2.0
+TRACKING_MODE = "machine"  # CodeCarbon's default, passed explicitly so the record can say it
 
 
 @dataclass
@@ -55,25 +59,34 @@ class Telemetry:
         self.tracker: Any = None
         self.tracker_error: str | None = None
         self.latest: dict[str, float] | None = None  # the last energy figures and their `measured_at`
+        self.totals: CodeCarbonTotals | None = None  # CodeCarbon's totals, handed over by its output hook
         self.nvml = NvmlSampler()
         self.power = PowerStats()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="greentui-telemetry", daemon=True)
-        self._lock = threading.Lock()
 
     def start(self) -> None:
         """Start measuring; failures are recorded, never raised."""
         self.nvml.start()
         try:
             from codecarbon import OfflineEmissionsTracker
+            from codecarbon.output_methods.base_output import OutputMethod
+
+            from greentui.worker.codecarbon_readings import CodeCarbonTotals
 
             logging.getLogger("codecarbon").setLevel(logging.ERROR)
+            self.totals = CodeCarbonTotals()
             self.tracker = OfflineEmissionsTracker(
                 country_iso_code=self.country or None,
                 measure_power_secs=CODECARBON_INTERVAL_S,
+                # CodeCarbon hands its totals to each output handler's live_out every
+                # api_call_interval measurements: 1 = after each measurement (each second).
+                api_call_interval=1,
+                output_handlers=[self.totals],
                 output_dir=str(self.run_dir),
-                save_to_file=True,
+                output_methods=[OutputMethod.CSV],  # the run folder's emissions.csv
                 allow_multiple_runs=True,  # several runs may share a machine
+                tracking_mode=TRACKING_MODE,
                 log_level="error",
                 project_name="greentui",
             )
@@ -88,22 +101,23 @@ class Telemetry:
         last_energy = 0.0
         while not self._stop.wait(POWER_EVENT_INTERVAL_S):
             try:
-                data = self._live_emissions()  # one read of CodeCarbon's totals serves both events
-                self._emit_power(data)
+                live = self._live_totals()  # one read of CodeCarbon's totals serves both events
+                self._emit_power(live)
                 if time.monotonic() - last_energy >= ENERGY_EVENT_INTERVAL_S:
                     last_energy = time.monotonic()
-                    self._emit_energy(data)
+                    self._emit_energy(live)
             except Exception as err:  # noqa: BLE001 - measurement must never stop the run
                 self.events.emit("info", message=f"telemetry sample failed: {err}")
 
-    def _emit_power(self, data: Any) -> None:
+    def _emit_power(self, live: tuple[Any, float] | None) -> None:
         sample = self.nvml.drain()
         fields: dict[str, Any] = {}
         if sample is not None:
             fields.update(sample.as_event())
             self.power.add("gpu", sum(sample.power_w))
-        if data is not None:
-            self._remember(_energy_figures(data))  # each second for the guard; energy events every 2 s
+        if live is not None:
+            data, measured_at = live
+            self._remember(_energy_figures(data), measured_at)  # each second for the guard; energy events every 2 s
             fields["cpu_w"] = float(data.cpu_power)
             fields["ram_w"] = float(data.ram_power)
             self.power.add("cpu", fields["cpu_w"])
@@ -111,28 +125,26 @@ class Telemetry:
         if fields:
             self.events.emit("power", **fields)
 
-    def _live_emissions(self) -> Any:
-        if self.tracker is None:
+    def _live_totals(self) -> tuple[Any, float] | None:
+        """CodeCarbon's cumulative EmissionsData as of its last measurement, and when it came."""
+        if self.tracker is None or self.totals is None:
             return None
-        with self._lock:
-            # CodeCarbon has no public call for totals so far without writing its CSV.
-            return self.tracker._prepare_emissions_data()
+        return self.totals.live
 
-    def _emit_energy(self, data: Any) -> dict[str, float] | None:
-        if data is None:
+    def _emit_energy(self, totals: tuple[Any, float] | None) -> dict[str, float] | None:
+        if totals is None:
             return None
+        data, measured_at = totals
         figures = _energy_figures(data)
         self.events.emit("energy", **figures)
-        self._remember(figures)
+        self._remember(figures, measured_at)
         return figures
 
-    def _remember(self, figures: dict[str, float]) -> None:
-        # CodeCarbon's totals are as of its last measurement (each CODECARBON_INTERVAL_S, on the
-        # time.perf_counter clock); the projection needs that time. The budget guard reads `latest`
-        # on the training thread: one reference swap, no lock.
-        measured = getattr(self.tracker, "_last_measured_time", None)
-        at = float(measured) if isinstance(measured, (int, float)) else time.perf_counter()
-        self.latest = {**figures, "measured_at": at}
+    def _remember(self, figures: dict[str, float], measured_at: float) -> None:
+        # CodeCarbon's totals are as of its last measurement (each CODECARBON_INTERVAL_S; the time
+        # CodeCarbon handed them over, on the time.perf_counter clock); the projection needs that
+        # time. The budget guard reads `latest` on the training thread: one reference swap, no lock.
+        self.latest = {**figures, "measured_at": measured_at}
 
     def stop(self) -> dict[str, Any]:
         """Stop measuring; returns the final energy figures, power stats and the measurement record."""
@@ -142,10 +154,12 @@ class Telemetry:
         figures: dict[str, Any] = {}
         if self.tracker is not None:
             try:
-                with self._lock:
-                    self.tracker.stop()
-                # The last energy event equals CodeCarbon's final figures exactly.
-                figures = self._emit_energy(self.tracker.final_emissions_data) or {}
+                self.tracker.stop()
+                final = self.totals.final if self.totals is not None else None
+                if final is None:
+                    raise RuntimeError("it handed over no final totals")
+                # The last energy event equals CodeCarbon's final figures exactly (its CSV's row).
+                figures = self._emit_energy(final) or {}
             except Exception as err:  # noqa: BLE001
                 self.tracker_error = f"CodeCarbon failed at stop: {err}"
         gpu = self.nvml.stop()
@@ -165,7 +179,8 @@ class Telemetry:
             "gpu": self.nvml.describe(),
         }
         if self.tracker is not None:
-            method.update(_codecarbon_modes(self.tracker))
+            final = self.totals.final if self.totals is not None else None
+            method.update(_codecarbon_modes(self.tracker, final[0] if final else None))
         if self.tracker_error:
             method["missing"] = self.tracker_error
         return method
@@ -182,18 +197,20 @@ def _energy_figures(data: Any) -> dict[str, float]:
     }
 
 
-def _codecarbon_modes(tracker: Any) -> dict[str, str]:
-    """Which method CodeCarbon used for CPU, RAM and GPU power (RAPL, TDP estimate, NVML…)."""
-    modes = {"cpu": "not measured", "ram": "not measured", "codecarbon_gpu": "not measured"}
-    for part in getattr(tracker, "_hardware", []):
-        kind = type(part).__name__
-        if kind == "CPU":
-            mode = getattr(part, "_mode", "unknown")
-            generic = getattr(part, "_is_generic_tdp", False)
-            modes["cpu"] = f"{mode}" + (" (generic TDP: CPU model unknown to CodeCarbon)" if generic else "")
-        elif kind == "RAM":
-            modes["ram"] = "RAM power model (watts per GB of RAM, CodeCarbon estimate)"
-        elif kind == "GPU":
-            modes["codecarbon_gpu"] = "NVML (CodeCarbon)"
-    modes["tracking_mode"] = str(tracker._conf.get("tracking_mode", ""))
-    return modes
+def _codecarbon_modes(tracker: Any, final: Any) -> dict[str, str]:
+    """Which method CodeCarbon used for CPU, RAM and GPU power (RAPL, TDP estimate, NVML…).
+
+    `final` is CodeCarbon's final EmissionsData (None when it gave none): RAM, GPU and the
+    tracking mode are read from its public fields; only the CPU's method needs CodeCarbon's
+    internals (codecarbon_readings.cpu_power_method).
+    """
+    from greentui.worker.codecarbon_readings import cpu_power_method
+
+    ram_measured = final is not None and final.ram_power > 0
+    gpus_measured = final is not None and final.gpu_count > 0
+    return {
+        "cpu": cpu_power_method(tracker),
+        "ram": "RAM power model (watts per GB of RAM, CodeCarbon estimate)" if ram_measured else "not measured",
+        "codecarbon_gpu": "NVML (CodeCarbon)" if gpus_measured else "not measured",
+        "tracking_mode": str(final.tracking_mode) if final is not None else TRACKING_MODE,
+    }

@@ -13,6 +13,11 @@ class Footer(TextualFooter):
     (every focus change, mount and screen resume), even when the keys shown stay the same:
     opening the history screen rebuilt it seven times, restyling a dozen keys each time, a
     third of the screen's start-up. This one compares the keys first.
+
+    `bindings_changed` is Textual's own handler of the screen's bindings signal, public by name
+    but undocumented, so its contract (called on every bindings refresh; rebuilds only with app
+    focus, attached, on its own screen) is verified on Textual 8.2 by
+    tests/test_dependency_contracts.py, and pyproject.toml pins that range.
     """
 
     def __init__(self) -> None:

@@ -97,3 +97,23 @@ def test_groups_that_are_not_a_workers_own_are_refused() -> None:
     finally:
         follower.kill()
         follower.wait()
+
+
+@pytest.mark.slow
+def test_a_stop_right_after_the_launch_ends_the_run_stopped(store_path: Path) -> None:
+    from greentui.config import RunConfig
+    from greentui.runs.launch import launch
+    from greentui.runs.process import stop
+    from greentui.runs.reconcile import reconcile
+    from tests.support import wait_until
+
+    store = RunStore(store_path)
+    record = launch(RunConfig(train_samples=64, eval_samples=32, epochs=1), store)
+    stop(store, record)  # at once: the worker is still starting its interpreter
+    def ended() -> RunRecord | None:
+        reconcile(store)  # a worker killed by the signal instead would be found crashed here
+        found = store.get(record.id)
+        return found if found is not None and found.finished else None
+
+    final = wait_until(ended, "the run to end")
+    assert final.status == "stopped", (final.status, final.error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -79,6 +80,9 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
 def _spawn_worker(run_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     """The worker in its own session, its output to RUN_DIR/worker.log (never a pipe)."""
     log_fd = os.open(run_dir / WORKER_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    # Spawned with SIGTERM blocked (the mask is inherited): a stop sent before the worker has its
+    # handler waits for it instead of killing the worker (greentui.worker.__main__ unblocks it).
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
         return subprocess.Popen(  # an argument list, never a shell
             [sys.executable, "-m", "greentui.worker", str(run_dir.resolve())],
@@ -90,4 +94,5 @@ def _spawn_worker(run_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]
             close_fds=True,
         )
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
         os.close(log_fd)

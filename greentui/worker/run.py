@@ -24,15 +24,18 @@ HEARTBEAT_S = 5.0
 LAUNCH_FILE = "launch.json"
 
 
-def execute(run_dir: Path) -> int:
-    """Train, measure and store the run described by RUN_DIR/launch.json; exit code 0 when completed."""
+def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int:
+    """Train, measure and store the run described by RUN_DIR/launch.json; exit code 0 when completed.
+
+    `stop_requested` may already be set: the entry point's early handler caught a stop while starting.
+    """
     os.umask(0o077)  # everything the run writes (CodeCarbon's CSV, checkpoints) stays private
     launch = json.loads((run_dir / LAUNCH_FILE).read_text(encoding="utf-8"))
     run_id: str = launch["run_id"]
     config = RunConfig.from_mapping(launch["config"])
     store = RunStore(Path(launch["store"]))
     events = EventWriter(run_dir / EVENTS_FILE)
-    stop_requested = threading.Event()
+    stop_requested = stop_requested or threading.Event()
     _install_signal_handlers(stop_requested)
 
     events.emit("status", status="running")

@@ -118,7 +118,7 @@ def run(quick: bool) -> list[Row]:
             median(totals) < OPEN_TARGET_S,
             f"median of {len(totals)} in a terminal, {spread(totals)} s: open {median([o for _, o, _ in opens]):.2f} s "
             f"+ sort {median([s for _, _, s in opens]):.2f} s; the same on an empty store {median(empties):.2f} s; "
-            f"launch to the setup screen {median([l for l, _, _ in opens]):.2f} s ({cold:.2f} s the first "
+            f"launch to the setup screen {median([launch for launch, _, _ in opens]):.2f} s ({cold:.2f} s the first "
             f"time, building the index); runs.json {size_mb:.0f} MB"),
         Row(f"store scale: append one run to {count:,}", f"{median(appends) * 1000:.0f} ms",
             f"< {APPEND_TARGET_S * 1000:.0f} ms", median(appends) < APPEND_TARGET_S,

@@ -66,7 +66,8 @@ def run(quick: bool) -> list[Row]:
     return [Row("telemetry overhead (tracked ÷ untracked samples/s)", f"{ratio:.3f}", f"≥ {TARGET}",
                 ratio - alone >= TARGET,
                 f"lock-step, {sessions} session(s) of {turns - 1} turns × {turn_steps} steps, session ratios "
-                f"{', '.join(f'{r:.3f}' for r in ratios)} (90 % bootstrap of the median {low:.3f}–{high:.3f}); the telemetry alone "
+                f"{', '.join(f'{r:.3f}' for r in ratios)} (90 % bootstrap of the median {low:.3f}–{high:.3f}); "
+                f"the telemetry alone "
                 f"uses {alone * 100:.2f} % of a core, so at worst {ratio - alone:.3f}")]
 
 

@@ -25,7 +25,8 @@ TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_si
 SCALAR = st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=True) | TEXT
 JSON = st.recursive(SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
                     max_leaves=8)
-RUN_DIRS = st.sampled_from(["runs/r1", "runs/r1", "runs/r1", "../victim", "VICTIM", "runs/../../victim", "", "runs/link"]) | JSON
+RUN_DIRS = st.sampled_from(["runs/r1", "runs/r1", "runs/r1", "../victim", "VICTIM", "runs/../../victim", "",
+                            "runs/link"]) | JSON
 STATUS = st.sampled_from(["running", "running", "running", "completed", "crashed"]) | JSON
 PID = st.sampled_from([None, 1, -1, 0, 2**40, "12"]) | st.integers(-5, 5)
 
@@ -74,7 +75,11 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-@settings(max_examples=int(os.environ.get("GREENTUI_FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# 40 examples in CI (a few seconds); GREENTUI_FUZZ_EXAMPLES=1000 for a longer hunt.
+EXAMPLES = int(os.environ.get("GREENTUI_FUZZ_EXAMPLES", "40"))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(docs=st.lists(run_docs(), max_size=4), events=EVENT_LINES, curves=JSON, index=st.lists(JSON, max_size=4))
 def test_nothing_in_a_store_crashes_writes_outside_or_signals(
         signal_spy: SignalSpy, docs: list[dict[str, Any]], events: list[str], curves: Any, index: list[Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from greentui.events.log import EventTail, EventWriter
+from greentui.events.schema import StatusEvent, StepEvent
 from greentui.metrics.curves import curves_from_events, downsample
 from greentui.metrics.derived import derived_metrics
 
@@ -14,16 +15,16 @@ def test_tail_reads_incrementally_and_waits_for_whole_lines(tmp_path: Path) -> N
     tail = EventTail(path)
     assert tail.read_new() == []  # no file yet
     writer = EventWriter(path)
-    writer.emit("status", status="running")
-    assert [e["status"] for e in tail.read_new()] == ["running"]
+    writer.emit(StatusEvent(status="running"))
+    assert [e.status for e in tail.read_new()] == ["running"]
     with open(path, "a") as handle:
-        handle.write('{"type": "step", "step": 1, "lo')  # a line still being written
+        handle.write('{"type": "step", "t": 1.0, "step": 1, "lo')  # a line still being written
     assert tail.read_new() == []
     with open(path, "a") as handle:
         handle.write('ss": 0.7}\n')
-    assert tail.read_new()[0]["loss"] == 0.7
-    writer.emit("step", step=2, loss=0.6)
-    assert [e["step"] for e in tail.read_new()] == [2]
+    assert tail.read_new()[0].loss == 0.7
+    writer.emit(StepEvent(step=2, loss=0.6))
+    assert [e.step for e in tail.read_new()] == [2]
     writer.close()
 
 

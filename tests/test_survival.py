@@ -35,7 +35,7 @@ def wait_for(predicate, timeout: float = 180, what: str = "condition") -> None:
 
 def steps_seen(store_path: Path, run_id: str) -> int:
     events = read_all(store_path.parent / "runs" / run_id / EVENTS_FILE)
-    return sum(1 for e in events if e["type"] == "step")
+    return sum(1 for e in events if e.kind == "step")
 
 
 def final_record(store_path: Path, run_id: str):

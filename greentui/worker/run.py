@@ -13,7 +13,9 @@ from typing import Any
 
 from greentui.config import RunConfig
 from greentui.events.log import EVENTS_FILE, EventWriter, read_all
-from greentui.metrics.curves import curves_from_events
+from greentui.events.reducer import fold
+from greentui.events.schema import ErrorEvent, HeartbeatEvent, InfoEvent, StatusEvent, SummaryEvent
+from greentui.metrics.curves import stored_curves
 from greentui.metrics.derived import derived_metrics
 from greentui.store.curves import CURVES_FILE, save_curves
 from greentui.store.record import utc_now
@@ -35,7 +37,7 @@ def execute(run_dir: Path) -> int:
     stop_requested = threading.Event()
     _install_signal_handlers(stop_requested)
 
-    events.emit("status", status="running")
+    events.emit(StatusEvent(status="running"))
     _store_update(store, events, run_id, status="running", started_at=utc_now(), pid=os.getpid(),
                   hardware=hardware_facts(), versions=library_versions())
     heartbeat = _start_heartbeat(events)
@@ -43,7 +45,8 @@ def execute(run_dir: Path) -> int:
     from greentui.worker.telemetry import Telemetry
 
     telemetry = Telemetry(run_dir, config.country, events)
-    status, error, metrics = "failed", None, {}
+    status, error = "failed", None
+    metrics: dict[str, Any] = {}
     try:
         telemetry.start()
         status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry)
@@ -51,17 +54,20 @@ def execute(run_dir: Path) -> int:
         status, error = _classify_failure(err)
         if hasattr(err, "step"):
             metrics["diverged_at_step"] = err.step
-        events.emit("error", message=error, traceback=traceback.format_exc()[-4000:])
+        events.emit(ErrorEvent(message=error, traceback=traceback.format_exc()[-4000:]))
     finally:
         heartbeat.set()
         measured = telemetry.stop()
         metrics.update(measured["metrics"])
+        folded = fold(read_all(run_dir / EVENTS_FILE))
+        # Average and peak power as every reader of the events defines them (the reducer's).
+        metrics.update({k: v for k, v in folded.metrics().items() if k.endswith("_power_w")})
         metrics.update(derived_metrics(metrics))
-        _save_curves(run_dir, events, curves_from_events(read_all(run_dir / EVENTS_FILE)))
-        events.emit("summary", status=status, metrics=metrics)
+        _save_curves(run_dir, events, stored_curves(folded))
+        events.emit(SummaryEvent(status=status, metrics=metrics))
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
                       measurement=measured["measurement"], error=error)
-        events.emit("status", status=status, reason=error)
+        events.emit(StatusEvent(status=status, reason=error))
         events.close()
     return 0 if status == "completed" else 1
 
@@ -80,8 +86,7 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
     plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback, guard])
     fault = os.environ.get("GREENTUI_FAULT_NAN_STEP")
     watch_loss(plan.trainer.model, callback, nan_at_step=int(fault) if fault else None)
-    events.emit(
-        "info",
+    events.emit(InfoEvent(
         message="setup done",
         device=plan.device,
         train_samples=plan.train_samples,
@@ -89,12 +94,14 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         total_steps=plan.total_steps,
         trainable_params=plan.trainable_params,
         total_params=plan.total_params,
-    )
+    ))
     started = time.monotonic()
     output = plan.trainer.train()
     train_duration = time.monotonic() - started
     steps_done = plan.trainer.state.global_step
     # A spent budget allows no final evaluation: the last one during training (if any) stands.
+    if not guard.exceeded:
+        events.emit(InfoEvent(message="final evaluation", phase="evaluating"))
     final_eval = (callback.last_eval or {}) if guard.exceeded else plan.trainer.evaluate()
     metrics = {
         "accuracy": final_eval.get("eval_accuracy"),
@@ -145,7 +152,7 @@ def _start_heartbeat(events: EventWriter) -> threading.Event:
 
     def beat() -> None:
         while not done.wait(HEARTBEAT_S):
-            events.emit("heartbeat")
+            events.emit(HeartbeatEvent())
 
     threading.Thread(target=beat, name="greentui-heartbeat", daemon=True).start()
     return done
@@ -156,7 +163,7 @@ def _save_curves(run_dir: Path, events: EventWriter, curves: dict[str, Any]) -> 
     try:
         save_curves(run_dir, curves)
     except OSError as err:
-        events.emit("error", message=f"could not write {CURVES_FILE}: {err.strerror}")
+        events.emit(ErrorEvent(message=f"could not write {CURVES_FILE}: {err.strerror}"))
 
 
 def _store_update(store: RunStore, events: EventWriter, run_id: str, **changes: Any) -> None:
@@ -164,7 +171,7 @@ def _store_update(store: RunStore, events: EventWriter, run_id: str, **changes: 
     try:
         store.update(run_id, **changes)
     except StoreError as err:
-        events.emit("error", message=f"could not write the run store: {err}")
+        events.emit(ErrorEvent(message=f"could not write the run store: {err}"))
 
 
 def _remove_checkpoints(folder: Path) -> None:

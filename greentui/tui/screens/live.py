@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Header
 
 from greentui.events.log import EVENTS_FILE, EventTail
+from greentui.events.schema import Event
 from greentui.store.record import RunRecord
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.models.live import LiveState
@@ -31,7 +32,7 @@ LIVENESS_EVERY_TICKS = 10
 class EventsRead(Message):
     """New events from the tail, and whether the worker process is gone without a final status."""
 
-    def __init__(self, events: list[dict], worker_gone: bool) -> None:
+    def __init__(self, events: list[Event], worker_gone: bool) -> None:
         super().__init__()
         self.events = events
         self.worker_gone = worker_gone
@@ -94,7 +95,7 @@ class LiveScreen(Screen):
         from greentui.runs.process import pid_alive
         from greentui.store.run_store import StoreError
 
-        events: list[dict] = []
+        events: list[Event] = []
         gone = False
         try:
             events = self._tail.read_new() if self._tail else []
@@ -111,9 +112,7 @@ class LiveScreen(Screen):
         self._reading = False
         self.state.feed(message.events)
         if message.worker_gone:
-            self.state.status = "crashed"
-            self.state.reason = "the worker process is gone without a final status"
-            self.state.version += 1
+            self.state.mark_gone("the worker process is gone without a final status")
         self.redraw()
 
     def redraw(self, force: bool = False) -> None:

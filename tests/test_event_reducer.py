@@ -3,20 +3,31 @@ J/sample definitions every reader shares; reconcile building a dead run's record
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
+import os
+import signal
 import subprocess
 
 import pytest
+from textual.widgets import DataTable
 
+from greentui.events.log import EVENTS_FILE, read_all
 from greentui.events.reducer import EVALUATING, FINISHED, LOADING, TRAINING, RunReducer, fold
 from greentui.events.schema import InfoEvent, PowerEvent, ProjectionEvent, StatusEvent, StepEvent, SummaryEvent
 from greentui.metrics.curves import curves_from_events
 from greentui.metrics.derived import derived_metrics
 from greentui.projection import training_end
+from greentui.runs.process import pid_alive
 from greentui.runs.reconcile import reconcile
+from greentui.store.run_store import RunStore
+from greentui.tui.app import create_app
 from greentui.tui.models.live import LiveState
-from tests.test_tui_support import T0, fixture_events, fixture_record, make_store
+from greentui.tui.screens.history import HistoryScreen
+from tests.conftest import greentui
+from tests.test_survival import wait_for
+from tests.test_tui_support import SIZE, T0, fixture_events, fixture_record, isolated_env, make_store, press_to  # noqa: F401
 
 
 def test_a_fixed_stream_folds_to_its_figures() -> None:
@@ -165,3 +176,49 @@ def test_reconcile_takes_a_final_status_and_summary_from_the_events(tmp_path) ->
     assert (stored.status, stored.error) == ("stopped", "asked to")
     assert stored.metrics["accuracy"] == 0.81 and stored.metrics["samples_per_s"] == 960 / 40.0
     assert "note" not in stored.metrics
+
+
+DERIVED = ("samples_per_s", "joules_per_sample", "ear_kwh")
+
+
+async def test_a_killed_run_shows_the_same_derived_metrics_everywhere(store_path) -> None:
+    """A real tiny run, SIGKILLed after its first evaluation: ls, show, the CSV export and the TUI's
+    history all give it the same samples/s, J/sample and kWh per accuracy, none of them missing."""
+    started = greentui("run", "--preset", "tiny", "--detach", "--set", "train_samples=320", "--set",
+                       "eval_samples=100", "--set", "batch_size=32", "--set", "epochs=50", "--set",
+                       "evals_per_epoch=2", store=store_path)
+    assert started.returncode == 0, started.stderr
+    run_id = started.stdout.split()[1]
+    events_path = store_path.parent / "runs" / run_id / EVENTS_FILE
+
+    def kinds() -> set[str]:
+        return {e.kind for e in read_all(events_path)}
+
+    wait_for(lambda: {"eval", "energy", "step"} <= kinds(), what="an evaluation and an energy figure")
+    pid = RunStore(store_path).get(run_id).pid
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not pid_alive(pid), what="the worker to die")
+
+    listed = json.loads(greentui("ls", "--json", store=store_path).stdout)
+    (ls_record,) = [r for r in listed if r["id"] == run_id]
+    assert ls_record["status"] == "crashed"
+    figures = {key: ls_record["metrics"].get(key) for key in DERIVED}
+    assert None not in figures.values(), ls_record["metrics"]
+    assert figures == derived_metrics(ls_record["metrics"])  # from the record's own energy, samples, time, accuracy
+
+    shown = json.loads(greentui("show", run_id, "--json", store=store_path).stdout)
+    assert {key: shown["metrics"][key] for key in DERIVED} == figures
+    csv_path = store_path.parent / "crashed.csv"
+    assert greentui("export", run_id, "-o", str(csv_path), store=store_path).returncode == 0
+    with csv_path.open(newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert {key: float(row[f"metrics.{key}"]) for key in DERIVED} == figures
+
+    app = create_app(store_path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_to(pilot, "f3", HistoryScreen)
+        detail = str(app.screen.query_one("#detail").render())
+        for key, value in figures.items():
+            assert f"  {key} = {value:.6g}" in detail, (key, detail)
+        cells = [str(cell) for cell in app.screen.query_one(DataTable).get_row_at(0)]
+        assert cells[1] == "crashed" and cells[-1] == f"{figures['joules_per_sample']:.2f}"

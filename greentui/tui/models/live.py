@@ -68,6 +68,11 @@ class LiveState:
         return self._reducer.status
 
     @property
+    def reason(self) -> str | None:
+        """Why the run ended as it did, where its events say."""
+        return self._reducer.snapshot().reason
+
+    @property
     def step(self) -> int:
         """The latest step."""
         return self._reducer.step
@@ -81,6 +86,16 @@ class LiveState:
     def eval_loss(self) -> Series:
         """Evaluation loss by step."""
         return self._reducer.snapshot().curves["eval_loss"]
+
+    @property
+    def power(self) -> Mapping[str, Series]:
+        """Watts per GPU, or CodeCarbon's CPU and RAM estimates, by elapsed seconds."""
+        return self._reducer.snapshot().power_series
+
+    @property
+    def energy(self) -> Series:
+        """Cumulative kWh by elapsed seconds."""
+        return self._reducer.snapshot().curves["energy_kwh"]
 
     @property
     def projected(self) -> tuple[float, float, float] | None:

@@ -50,15 +50,23 @@ class Projection:
     fraction_done: float
 
 
+def training_end(first_step: int, first_t: float, step: int, t: float, total_steps: int) -> float | None:
+    """The clock's value when step `total_steps` ends, at the seconds per step between the two
+    readings (`first_step` ended at `first_t`, `step` at `t`); None until enough is done to go on.
+    The one rate model: the worker's projection and the live screen's ETA both use it."""
+    done = step - first_step
+    if total_steps <= 0 or done <= 0 or step < MIN_STEPS or step / total_steps < MIN_FRACTION:
+        return None
+    return t + (t - first_t) * max(0, total_steps - step) / done
+
+
 def project(first: Reading, now: Reading, total_steps: int, final_eval_s: float = 0.0) -> Projection | None:
     """Totals at `total_steps` at the rate between `first` and `now`, plus `final_eval_s` seconds of
     evaluation at the same power; None until enough is done to go on."""
-    done = now.step - first.step
+    end_t = training_end(first.step, first.t, now.step, now.t, total_steps)
     span = now.energy_t - first.energy_t
-    if (total_steps <= 0 or done <= 0 or now.step < MIN_STEPS or now.step / total_steps < MIN_FRACTION
-            or span < MIN_ENERGY_SPAN_S):
+    if end_t is None or span < MIN_ENERGY_SPAN_S:
         return None
-    end_t = now.t + (now.t - first.t) * max(0, total_steps - now.step) / done
     seconds_left = max(0.0, end_t - now.energy_t) + final_eval_s
     return Projection(
         duration_s=end_t,

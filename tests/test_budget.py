@@ -63,9 +63,9 @@ def test_the_guard_warns_once_from_the_projection_and_stops_on_the_measured_figu
     guard.on_step_end(None, state, control)
     assert control.should_training_stop and not control.should_evaluate
     assert guard.exceeded == "energy budget 0.001 kWh exceeded: 0.00102 kWh at step 13/100"
-    budgets = [e for e in read_all(tmp_path / "events.jsonl") if e["type"] == "budget"]
-    assert [e["state"] for e in budgets] == ["warning", "exceeded"]  # warned once, stopped once
-    assert budgets[0]["message"].startswith("energy budget 0.001 kWh will be exceeded: 0.00")
+    budgets = [e for e in read_all(tmp_path / "events.jsonl") if e.kind == "budget"]
+    assert [e.state for e in budgets] == ["warning", "exceeded"]  # warned once, stopped once
+    assert budgets[0].message.startswith("energy budget 0.001 kWh will be exceeded: 0.00")
 
 
 def test_a_budget_that_cannot_be_measured_says_so(tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_a_budget_that_cannot_be_measured_says_so(tmp_path: Path) -> None:
     guard = BudgetGuard(EventWriter(tmp_path / "events.jsonl"), lambda: None, 0.0, 0.5, measuring=False)
     guard.on_train_begin(None, TrainerState(max_steps=10), TrainerControl())
     (event,) = read_all(tmp_path / "events.jsonl")
-    assert event["state"] == "unmeasured" and event["message"].startswith("CO2 budget not enforced")
+    assert event.state == "unmeasured" and event.message.startswith("CO2 budget not enforced")
 
 
 def test_a_run_over_its_energy_budget_stops_with_the_reason(store_path: Path) -> None:
@@ -96,13 +96,13 @@ def test_a_run_over_its_energy_budget_stops_with_the_reason(store_path: Path) ->
     assert record.metrics["energy_kwh"] < 1.5 * measured  # it stopped there, with no final evaluation
     assert f"energy budget {budget:g} kWh exceeded" in result.stdout  # the progress output and the summary say so
     events = read_all(store_path.parent / record.run_dir / "events.jsonl")
-    budgets = [e for e in events if e["type"] == "budget"]
-    assert [e["state"] for e in budgets][-1] == "exceeded" and len(budgets) <= 2
+    budgets = [e for e in events if e.kind == "budget"]
+    assert [e.state for e in budgets][-1] == "exceeded" and len(budgets) <= 2
     exceeded_at = events.index(budgets[-1])
-    assert not [e for e in events[exceeded_at:] if e["type"] == "eval"]
-    if any(e["type"] == "projection" for e in events[:exceeded_at]):  # training ran long enough to project
+    assert not [e for e in events[exceeded_at:] if e.kind == "eval"]
+    if any(e.kind == "projection" for e in events[:exceeded_at]):  # training ran long enough to project
         warning = budgets[0]
-        assert warning["state"] == "warning" and warning["projected"] > budget, budgets
+        assert warning.state == "warning" and warning.projected > budget, budgets
 
 
 def projection_events(t: float) -> list[dict]:

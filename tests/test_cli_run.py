@@ -42,9 +42,9 @@ def test_tiny_preset_completes_and_exports(store_path: Path) -> None:
 
     # The last cumulative energy event is CodeCarbon's final figure.
     events = read_all(store_path.parent / record.run_dir / EVENTS_FILE)
-    last_energy = [e for e in events if e["type"] == "energy"][-1]
-    assert last_energy["emissions_kg"] == pytest.approx(metrics["emissions_kg"])
-    assert {"status", "step", "eval", "power", "energy", "summary"} <= {e["type"] for e in events}
+    last_energy = [e for e in events if e.kind == "energy"][-1]
+    assert last_energy.emissions_kg == pytest.approx(metrics["emissions_kg"])
+    assert {"status", "step", "eval", "power", "energy", "summary"} <= {e.kind for e in events}
 
     listed = greentui("ls", "--json", store=store_path)
     assert [r["id"] for r in json.loads(listed.stdout)] == [run_id]
@@ -99,7 +99,7 @@ def test_stop_keeps_partial_results(store_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     run_id = run_id_from(result.stdout)
     events_path = store_path.parent / "runs" / run_id / EVENTS_FILE
-    wait_until(lambda: any(e["type"] == "step" for e in read_all(events_path)), "a training step")
+    wait_until(lambda: any(e.kind == "step" for e in read_all(events_path)), "a training step")
     stopped = greentui("stop", run_id, store=store_path)
     assert stopped.returncode == 0, stopped.stderr
     record = RunStore(store_path).get(run_id)

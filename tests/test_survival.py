@@ -29,7 +29,7 @@ def start_detached(store_path: Path, *extra: str) -> str:
 
 def steps_seen(store_path: Path, run_id: str) -> int:
     events = read_all(store_path.parent / "runs" / run_id / EVENTS_FILE)
-    return sum(1 for e in events if e["type"] == "step")
+    return sum(1 for e in events if e.kind == "step")
 
 
 def final_record(store_path: Path, run_id: str):

@@ -6,23 +6,19 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
+from greentui.cli.follow import follow
 from greentui.config import RunConfig, load_toml, parse_sets
-from greentui.events.log import EVENTS_FILE, EventTail
 from greentui.presets import DEFAULT_PRESET, preset
 from greentui.report.printable import from_command_line, printable
-from greentui.report.text import fmt_duration, one_line_summary
+from greentui.report.text import one_line_summary
 from greentui.runs.launch import launch
-from greentui.runs.process import pid_alive, stop, worker_alive
+from greentui.runs.process import stop, worker_alive
 from greentui.runs.reconcile import reconcile
 from greentui.store.layout import StoreError
-from greentui.store.record import FINISHED, RunRecord
 from greentui.store.run_dirs import run_dir_of
 from greentui.store.run_store import RunStore
-
-POLL_S = 0.5
 
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
@@ -42,60 +38,13 @@ def cmd_run(args: argparse.Namespace, store_path: Path) -> int:
         print(f"follow it with `greentui show {record.id}`; logs in {run_dir_of(store, record)}")
         return 0
     try:
-        _follow(store, record)
+        follow(store, record)
     except KeyboardInterrupt:
         print(f"\nstopped watching; run {record.id} goes on (greentui stop {record.id} ends it)", file=sys.stderr)
         return 130
     final = store.get(record.id) or record
     print(printable(one_line_summary(final)))
     return 0 if final.status == "completed" else 1
-
-
-def _follow(store: RunStore, record: RunRecord) -> None:
-    """Show a progress bar from the run's events until a final status arrives or the worker vanishes."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    tail = EventTail(run_dir_of(store, record) / EVENTS_FILE)
-    # A short bar leaves room on an 80-column terminal for the figures and the projection.
-    columns = (TextColumn("{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
-               TextColumn("{task.fields[info]}"), TimeElapsedColumn())
-    state = {"loss": "–", "watts": "–", "co2": "–", "projected": ""}
-    with Progress(*columns, transient=False) as progress:
-        task = progress.add_task("loading", total=None, info="")
-        while True:
-            for event in tail.read_new():
-                kind = event["type"]
-                if kind == "step":
-                    state["loss"] = f"{event['loss']:.4f}"
-                    progress.update(task, description="training", completed=event["step"], total=event["total_steps"])
-                elif kind == "power":
-                    from greentui.metrics.curves import total_power
-
-                    watts = total_power(event)
-                    state["watts"] = f"{watts:.0f} W" if watts is not None else "–"
-                elif kind == "energy":
-                    state["co2"] = f"{event['emissions_kg'] * 1000:.3f} g CO2"
-                elif kind == "projection":
-                    # Training time, energy and CO2 at the end, at the rate so far (see greentui.projection).
-                    state["projected"] = (f"  projected {fmt_duration(event['duration_s'])} · "
-                                          f"{event['energy_kwh']:.6f} kWh · {event['emissions_kg'] * 1000:.3f} g")
-                elif kind == "budget":
-                    progress.console.print(f"[{'red' if event['state'] == 'exceeded' else 'yellow'}]"
-                                           f"{event['message']}")
-                elif kind == "status" and event["status"] in FINISHED:
-                    progress.update(task, description=event["status"])
-                    return
-                progress.update(task, info=f"loss {state['loss']}  {state['watts']}  {state['co2']}{state['projected']}")
-            if not pid_alive((store.get(record.id) or record).pid):
-                reconcile(store)
-                return
-            time.sleep(POLL_S)
 
 
 def open_reconciled(store_path: Path) -> RunStore:

@@ -1,21 +1,9 @@
 """RUN_DIR/events.jsonl: the worker's append-only event log, and an incremental reader.
 
-One JSON object a line, each with `type` and `t` (seconds since the epoch). Lines are
-flushed as written so that a reader in another process sees them at once.
-
-Event types and their main fields:
-- status:    status (running|completed|failed|stopped|crashed|diverged), reason
-- info:      message (setup facts: dataset sizes, trainable parameters, total steps)
-- step:      step, total_steps, epoch, loss, lr, samples
-- eval:      step, epoch, accuracy, f1, eval_loss
-- power:     gpu_w (list, one per GPU), cpu_w, ram_w, gpu_util, gpu_mem_mb, gpu_temp_c
-- energy:    energy_kwh, cpu_energy_kwh, gpu_energy_kwh, ram_energy_kwh, emissions_kg (cumulative)
-- projection: step, total_steps, duration_s (training), energy_kwh, emissions_kg: totals at the end
-             of training at the rate so far (greentui.projection), every ~2 s once 3 % is done
-- budget:    state (warning|exceeded|unmeasured), message: a budget will be / has been exceeded, or cannot be
-- heartbeat: step
-- summary:   metrics (final), status
-- error:     message, traceback
+One JSON object a line; what a line may hold (every event kind, its fields and their types, the
+schema version) is defined once, in greentui.events.schema, and written and read only through
+its `encode` and `parse`. Lines are flushed as written so that a reader in another process sees
+them at once. Readers get typed events and a count of the lines they had to skip.
 """
 
 from __future__ import annotations
@@ -23,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
+
+from greentui.events.schema import Event, encode, parse
 
 EVENTS_FILE = "events.jsonl"
+E = TypeVar("E", bound=Event)
 
 
 class EventWriter:
@@ -38,10 +28,9 @@ class EventWriter:
         self._file = os.fdopen(fd, "a", encoding="utf-8")
         self._lock = threading.Lock()
 
-    def emit(self, type_: str, **fields: Any) -> dict[str, Any]:
+    def emit(self, event: E) -> E:
         """Write one event line and flush it; returns the event."""
-        event = {"type": type_, "t": round(time.time(), 3), **fields}
-        line = json.dumps(event, separators=(",", ":"), default=_jsonable)
+        line = encode(event)
         with self._lock:
             if not self._file.closed:
                 self._file.write(line + "\n")
@@ -57,23 +46,28 @@ class EventWriter:
                 self._file.close()
 
 
-def _jsonable(value: Any) -> Any:
-    """Numbers from numpy/torch become plain floats; anything else becomes its text."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
+class EventList(list[Event]):
+    """Events read from a file, and how many of its lines were skipped as not valid events."""
+
+    def __init__(self, events: list[Event], skipped: int) -> None:
+        super().__init__(events)
+        self.skipped = skipped
 
 
 class EventTail:
-    """Reads the events appended since the last call; keeps a partly written last line for later."""
+    """Reads the events appended since the last call; keeps a partly written last line for later.
+
+    `skipped` counts the complete lines that were not valid events (torn by a crash, not JSON,
+    an unknown kind, a field of the wrong type); they are passed over, never raised.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.skipped = 0
         self._offset = 0
         self._partial = b""
 
-    def read_new(self) -> list[dict[str, Any]]:
+    def read_new(self) -> list[Event]:
         """Events written since the previous call (all of them on the first call)."""
         try:
             with open(self.path, "rb") as handle:
@@ -90,14 +84,18 @@ class EventTail:
             if not line.strip():
                 continue
             try:
-                event = json.loads(line)
-            except ValueError:
-                continue  # a line torn by a crash: skip it, keep the rest
-            if isinstance(event, dict):
+                event = parse(json.loads(line))
+            except (ValueError, RecursionError):
+                event = None  # a line torn by a crash: skip it, keep the rest
+            if event is None:
+                self.skipped += 1
+            else:
                 events.append(event)
         return events
 
 
-def read_all(path: Path) -> list[dict[str, Any]]:
-    """Every complete event in the file."""
-    return EventTail(path).read_new()
+def read_all(path: Path) -> EventList:
+    """Every complete, valid event in the file, with the count of lines skipped."""
+    tail = EventTail(path)
+    events = tail.read_new()
+    return EventList(events, tail.skipped)

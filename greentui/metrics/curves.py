@@ -1,11 +1,15 @@
-"""Curves and derived metrics computed from a run's events: used by the worker and by readers."""
+"""The curves a run stores (RUN_DIR/curves.json), taken from its events' fold: used by the worker and by readers."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
+
+from greentui.events.reducer import RunSnapshot, fold
+from greentui.events.schema import Event
 
 MAX_CURVE_POINTS = 300
 CURVE_DIGITS = 4  # significant digits kept in stored curves: far finer than a chart can show
+EXACT_CURVES = ("eval_accuracy",)  # few points, and read as figures: kept whole
 
 
 def _short(value: float) -> float:
@@ -26,56 +30,17 @@ def downsample(points: Sequence[Point], max_points: int = MAX_CURVE_POINTS) -> l
     return [points[round(i * step)] for i in range(max_points)]
 
 
-def curves_from_events(events: Iterable[dict[str, Any]], max_points: int = MAX_CURVE_POINTS) -> dict[str, list[Point]]:
-    """Loss by step, eval metrics by step, and power / cumulative energy / CO2 by elapsed seconds."""
-    series: dict[str, list[Point]] = {
-        "train_loss": [],
-        "eval_loss": [],
-        "eval_accuracy": [],
-        "power_w": [],
-        "energy_kwh": [],
-        "emissions_kg": [],
-    }
-    start: float | None = None
-    for event in events:
-        t = float(event.get("t", 0.0))
-        start = t if start is None else start
-        elapsed = round(t - start, 2)
-        kind = event.get("type")
-        if kind == "step" and event.get("loss") is not None:
-            series["train_loss"].append((event["step"], _short(event["loss"])))
-        elif kind == "eval":
-            if event.get("eval_loss") is not None:
-                series["eval_loss"].append((event["step"], _short(event["eval_loss"])))
-            if event.get("accuracy") is not None:
-                series["eval_accuracy"].append((event["step"], event["accuracy"]))
-        elif kind == "power":
-            watts = total_power(event)
-            if watts is not None:
-                series["power_w"].append((elapsed, _short(watts)))
-        elif kind == "energy":
-            series["energy_kwh"].append((elapsed, _short(event["energy_kwh"])))
-            series["emissions_kg"].append((elapsed, _short(event["emissions_kg"])))
-    return {name: downsample(points, max_points) for name, points in series.items()}
+def stored_curves(snapshot: RunSnapshot, max_points: int = MAX_CURVE_POINTS) -> dict[str, list[Point]]:
+    """Loss by step, eval metrics by step, and power / cumulative energy / CO2 by elapsed seconds,
+    downsampled and shortened for storage."""
+    out = {}
+    for name, points in snapshot.curves.items():
+        kept = downsample(points, max_points)
+        out[name] = kept if name in EXACT_CURVES else [(x, _short(y)) for x, y in kept]
+    return out
 
 
-def total_power(event: dict[str, Any]) -> float | None:
-    """Watts drawn in a power event: all GPUs where measured, else CodeCarbon's CPU + RAM estimate."""
-    gpus = event.get("gpu_w")
-    if gpus:
-        return float(sum(gpus))
-    parts = [event.get("cpu_w"), event.get("ram_w")]
-    if all(p is None for p in parts):
-        return None
-    return float(sum(p for p in parts if p is not None))
-
-
-def last_event(events: Iterable[dict[str, Any]], kind: str) -> dict[str, Any] | None:
-    """The most recent event of one type."""
-    found = None
-    for event in events:
-        if event.get("type") == kind:
-            found = event
-    return found
-
-
+def curves_from_events(events: Iterable[Event | Mapping[str, Any]],
+                       max_points: int = MAX_CURVE_POINTS) -> dict[str, list[Point]]:
+    """`stored_curves` of a whole event stream."""
+    return stored_curves(fold(events), max_points)

@@ -36,29 +36,14 @@ def derived_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def metrics_from_events(events: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+def metrics_from_events(events: Iterable[Any]) -> dict[str, float]:
     """The final metrics a run's events vouch for, derived ones included: for a worker that could not store its own.
 
-    Energy and CO2 from the last energy event; steps and samples trained from the last step
-    event; the training time from the "training started" event to that step.
+    The events are folded by the one reducer (greentui.events.reducer), so a killed run's figures
+    are those the live view showed: energy and CO2 from the last energy event, steps and samples
+    from the last step event, training time from "training started" to that step.
     """
-    energy: Mapping[str, Any] = {}
-    step: Mapping[str, Any] = {}
-    started: float | None = None
-    for event in events:
-        kind = event.get("type")
-        if kind == "energy":
-            energy = event
-        elif kind == "step":
-            step = event
-        elif kind == "info" and event.get("message") == "training started" and started is None:
-            started = as_number(event.get("t"))
-    metrics = {k: v for k in ENERGY_FIELDS if (v := as_number(energy.get(k))) is not None}
-    for key, field in (("steps", "step"), ("samples_trained", "samples")):
-        count = step.get(field)
-        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
-            metrics[key] = count
-    last = as_number(step.get("t"))
-    if started is not None and last is not None and last > started:
-        metrics["duration_s"] = last - started
+    from greentui.events.reducer import fold
+
+    metrics = {k: v for k, v in fold(events).metrics().items() if as_number(v) is not None}
     return {**metrics, **derived_metrics(metrics)}

@@ -8,7 +8,7 @@ import subprocess
 import time
 from typing import Any
 
-from greentui.events.log import EVENTS_FILE, read_all
+from greentui.events.log import EVENTS_FILE, EventList, read_all
 from greentui.metrics.derived import derived_metrics, metrics_from_events
 from greentui.runs.identity import ProcessIdentity, is_running, runs_worker
 from greentui.store.record import RunRecord, utc_now
@@ -105,7 +105,7 @@ def _killed_run_metrics(store: RunStore, record: RunRecord) -> dict[str, Any]:
     try:
         events = read_all(run_dir_of(store, record) / EVENTS_FILE)
     except RunDirRefused:
-        events = []  # a run_dir outside the store's runs/ is never read
+        events = EventList([], 0)  # a run_dir outside the store's runs/ is never read
     metrics = {**metrics_from_events(events), **current.metrics}
     return {**metrics, **derived_metrics(metrics)}
 

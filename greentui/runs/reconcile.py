@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from greentui.events.log import EVENTS_FILE, read_all
-from greentui.metrics.curves import curves_from_events, last_event
+from greentui.events.reducer import RunSnapshot, fold
+from greentui.metrics.curves import stored_curves
+from greentui.metrics.derived import derived_metrics
 from greentui.runs.process import worker_alive
 from greentui.store.curves import save_curves
 from greentui.store.record import RunRecord, utc_now
@@ -17,16 +21,17 @@ from greentui.store.run_store import RunStore
 # A run just launched has no pid stored until its worker is spawned and the store's lock is had
 # again (which may take up to its 60 s timeout on a busy store); leave it alone this long.
 GRACE_S = 75.0
+VANISHED = "the worker process vanished without a final status"
 
 
 def reconcile(store: RunStore) -> list[str]:
     """Mark dead `running` runs as crashed; returns their ids."""
     crashed = []
     # Summaries first: at start-up on thousands of runs only a dead run's record is worth reading.
-    for summary in store.summaries():
-        if summary.status != "running":
+    for row in store.summaries():
+        if row.status != "running":
             continue
-        record = store.get(summary.id)
+        record = store.get(row.id)
         if record is None or worker_alive(store, record) or launching(record):
             continue
         try:
@@ -36,23 +41,16 @@ def reconcile(store: RunStore) -> list[str]:
             crashed.append(record.id)
             continue
         events = read_all(run_dir / EVENTS_FILE)
-        _keep_curves(run_dir, curves_from_events(events))
-        final = last_event(events, "status")
-        if final and final.get("status") not in (None, "running"):
+        run = fold(events)
+        _keep_curves(run_dir, stored_curves(run))
+        if run.final_status is not None:
             # The worker finished but could not write the store (full disk, say): its events can.
-            final_summary = last_event(events, "summary") or {}
-            store.update(record.id, status=final["status"], finished_at=utc_now(),
-                         metrics=final_summary.get("metrics", {}), error=final.get("reason"))
+            store.update(record.id, status=run.final_status, finished_at=utc_now(), metrics=_metrics(run),
+                         error=run.reason)
             continue
-        metrics = {}
-        energy = last_event(events, "energy")
-        if energy:
-            metrics.update({k: v for k, v in energy.items() if k not in ("type", "t")})
-        step = last_event(events, "step")
-        if step:
-            metrics["steps"] = step["step"]
-        store.update(record.id, status="crashed", finished_at=utc_now(),
-                     metrics=metrics, error="the worker process vanished without a final status")
+        skipped = f" ({events.skipped} unreadable event lines skipped)" if events.skipped else ""
+        store.update(record.id, status="crashed", finished_at=utc_now(), metrics=_metrics(run),
+                     error=VANISHED + skipped)
         crashed.append(record.id)
     return crashed
 
@@ -73,7 +71,21 @@ def launching(record: RunRecord) -> bool:
     return time.time() - created < GRACE_S
 
 
-def _keep_curves(run_dir: Path, curves: dict) -> None:
+def _metrics(run: RunSnapshot) -> dict[str, Any]:
+    """What the events measured, the summary's final figures over them where there is one, and
+    the metrics derived from those."""
+    final = run.summary.metrics if run.summary else {}
+    # The events file is untrusted: only numbers from its summary reach the record and the derivation.
+    metrics = {**run.metrics(), **{k: v for k, v in final.items() if _is_number(v)}}
+    metrics.update(derived_metrics(metrics))
+    return metrics
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _keep_curves(run_dir: Path, curves: dict[str, Any]) -> None:
     try:
         save_curves(run_dir, curves)
     except OSError:

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from transformers import TrainerCallback
 
 from greentui.events.log import EventWriter
+from greentui.events.schema import BudgetEvent, ProjectionEvent
 from greentui.projection import Projection, Projector, Reading
 
 EMIT_EVERY_S = 2.0  # projection events: about as often as energy events
@@ -40,8 +41,8 @@ class BudgetGuard(TrainerCallback):
         self._started = time.perf_counter()
         set_budgets = [f"{name} budget" for name, _key, budget, _unit in self.budgets if budget > 0]
         if set_budgets and not self.measuring:  # say so rather than let the run go on unchecked
-            self.events.emit("budget", state="unmeasured", message=f"{' and '.join(set_budgets)} not enforced: "
-                             "no energy measurement (see the run's measurement)")
+            self.events.emit(BudgetEvent(state="unmeasured", message=f"{' and '.join(set_budgets)} not enforced: "
+                                         "no energy measurement (see the run's measurement)"))
 
     def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         # The Trainer evaluates right after on_step_end; once training is over (the final
@@ -60,8 +61,8 @@ class BudgetGuard(TrainerCallback):
         projection = self.projector.update(reading, total)
         if projection and now - self._last_emit >= EMIT_EVERY_S:
             self._last_emit = now
-            self.events.emit("projection", step=step, total_steps=total, duration_s=projection.duration_s,
-                             energy_kwh=projection.energy_kwh, emissions_kg=projection.emissions_kg)
+            self.events.emit(ProjectionEvent(step=step, total_steps=total, duration_s=projection.duration_s,
+                                             energy_kwh=projection.energy_kwh, emissions_kg=projection.emissions_kg))
         self._check(figures, projection, step, total, control)
 
     def _check(self, figures: dict[str, float], projection: Projection | None, step: int, total: int,
@@ -72,8 +73,8 @@ class BudgetGuard(TrainerCallback):
             if figures[key] > budget:
                 self.exceeded = (f"{name} budget {budget:g} {unit} exceeded: {figures[key]:.6g} {unit} "
                                  f"at step {step}/{total}")
-                self.events.emit("budget", state="exceeded", budget=name, limit=budget, measured=figures[key],
-                                 step=step, message=self.exceeded)
+                self.events.emit(BudgetEvent(state="exceeded", budget=name, limit=budget, measured=figures[key],
+                                             step=step, message=self.exceeded))
                 control.should_training_stop = True
                 control.should_evaluate = False  # the budget is spent: no more work, not even an eval
                 control.should_save = False
@@ -81,6 +82,6 @@ class BudgetGuard(TrainerCallback):
             projected = getattr(projection, key) if projection else None
             if projected is not None and projected > budget and name not in self.warned:
                 self.warned.add(name)
-                self.events.emit("budget", state="warning", budget=name, limit=budget, projected=projected,
-                                 step=step, message=f"{name} budget {budget:g} {unit} will be exceeded: "
-                                                    f"{projected:.6g} {unit} projected")
+                self.events.emit(BudgetEvent(state="warning", budget=name, limit=budget, projected=projected,
+                                             step=step, message=f"{name} budget {budget:g} {unit} will be "
+                                                                f"exceeded: {projected:.6g} {unit} projected"))

@@ -9,6 +9,7 @@ from typing import Any
 from transformers import TrainerCallback
 
 from greentui.events.log import EventWriter
+from greentui.events.schema import EvalEvent, InfoEvent, StepEvent
 
 
 class Diverged(RuntimeError):
@@ -32,7 +33,7 @@ class EventCallback(TrainerCallback):
         self.last_eval_step: int | None = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.events.emit("info", message="training started", total_steps=state.max_steps)
+        self.events.emit(InfoEvent(message="training started", phase="training", total_steps=state.max_steps))
 
     def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.last_step = state.global_step
@@ -53,27 +54,30 @@ class EventCallback(TrainerCallback):
         loss = float(logs["loss"])
         if not math.isfinite(loss):  # normally caught earlier, per batch, by watch_loss
             raise Diverged(state.global_step, loss)
-        self.events.emit(
-            "step",
+        self.events.emit(StepEvent(
             step=state.global_step,
             total_steps=state.max_steps,
             epoch=round(float(state.epoch or 0.0), 4),
             loss=loss,
             lr=float(logs.get("learning_rate", 0.0)),
             samples=state.global_step * self.samples_per_step,
-        )
+        ))
 
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, Any] | None = None, **kwargs: Any) -> None:
         metrics = metrics or {}
         self.last_eval, self.last_eval_step = metrics, state.global_step
-        self.events.emit(
-            "eval",
+        self.events.emit(EvalEvent(
             step=state.global_step,
             epoch=round(float(state.epoch or 0.0), 4),
-            accuracy=metrics.get("eval_accuracy"),
-            f1=metrics.get("eval_f1"),
-            eval_loss=metrics.get("eval_loss"),
-        )
+            accuracy=_float_or_none(metrics.get("eval_accuracy")),
+            f1=_float_or_none(metrics.get("eval_f1")),
+            eval_loss=_float_or_none(metrics.get("eval_loss")),
+        ))
+
+
+def _float_or_none(value: Any) -> float | None:
+    """The Trainer's metrics may be numpy numbers; an event field holds a plain float."""
+    return None if value is None else float(value)
 
 
 def watch_loss(model: Any, callback: EventCallback, nan_at_step: int | None = None) -> None:

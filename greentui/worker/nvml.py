@@ -24,13 +24,13 @@ class GpuSample:
     mem_mb: tuple[float, ...]
     temp_c: tuple[float, ...]
 
-    def as_event(self) -> dict[str, Any]:
-        """Fields of a `power` event."""
+    def as_event(self) -> dict[str, tuple[float, ...]]:
+        """Fields of a `power` event (greentui.events.schema.PowerEvent)."""
         return {
-            "gpu_w": [round(w, 2) for w in self.power_w],
-            "gpu_util": [round(u, 1) for u in self.util_pct],
-            "gpu_mem_mb": [round(m, 1) for m in self.mem_mb],
-            "gpu_temp_c": [round(t, 1) for t in self.temp_c],
+            "gpu_w": tuple(round(w, 2) for w in self.power_w),
+            "gpu_util": tuple(round(u, 1) for u in self.util_pct),
+            "gpu_mem_mb": tuple(round(m, 1) for m in self.mem_mb),
+            "gpu_temp_c": tuple(round(t, 1) for t in self.temp_c),
         }
 
 
@@ -48,7 +48,6 @@ class NvmlSampler:
         self._thread: threading.Thread | None = None
         self._energy_start_mj: list[int | None] = []
         self._integrated_j = 0.0
-        self._peak_w = 0.0
         self._last_t: float | None = None
 
     def start(self) -> None:
@@ -88,7 +87,6 @@ class NvmlSampler:
                 if self._last_t is not None:
                     self._integrated_j += sum(power) * (now - self._last_t)
                 self._last_t = now
-                self._peak_w = max(self._peak_w, sum(power))
                 self._pending.append((power, util, mem, temp))
 
     def drain(self) -> GpuSample | None:
@@ -105,7 +103,10 @@ class NvmlSampler:
         return GpuSample(power_w=mean(0), util_pct=mean(1), mem_mb=mean(2), temp_c=mean(3))
 
     def stop(self) -> dict[str, float]:
-        """Stop sampling; returns GPU energy by the NVML counter and by integrating power, and peak watts."""
+        """Stop sampling; returns GPU energy by the NVML counter and by integrating power.
+
+        Peak GPU power is not taken from these 4 Hz samples: it has one definition, over the power
+        events (greentui.events.reducer), so a crashed run's record and the live view agree."""
         if not self.available:
             return {}
         self._stop.set()
@@ -113,7 +114,6 @@ class NvmlSampler:
             self._thread.join(timeout=2)
         metrics = {
             "gpu_power_integrated_kwh": self._integrated_j / 3.6e6,
-            "peak_gpu_power_w": self._peak_w,
         }
         ends = [_energy_mj(h) for h in self._handles]
         pairs = list(zip(self._energy_start_mj, ends, strict=True))

@@ -13,7 +13,9 @@ from typing import Any
 
 from greentui.config import RunConfig
 from greentui.events.log import EVENTS_FILE, EventWriter, read_all
-from greentui.metrics.curves import curves_from_events
+from greentui.events.reducer import fold
+from greentui.events.schema import ErrorEvent, HeartbeatEvent, InfoEvent, StatusEvent, SummaryEvent
+from greentui.metrics.curves import stored_curves
 from greentui.metrics.derived import derived_metrics
 from greentui.store.curves import CURVES_FILE, save_curves
 from greentui.store.record import utc_now
@@ -38,7 +40,7 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     stop_requested = stop_requested or threading.Event()
     _install_signal_handlers(stop_requested)
 
-    events.emit("status", status="running")
+    events.emit(StatusEvent(status="running"))
     _store_update(store, events, run_id, status="running", started_at=utc_now(), pid=os.getpid(),
                   hardware=hardware_facts(), versions=library_versions())
     heartbeat = _start_heartbeat(events)
@@ -57,17 +59,20 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         metrics.update(progress.metrics())  # how far training got, so the derived metrics exist too
         if hasattr(err, "step"):
             metrics["diverged_at_step"] = err.step
-        events.emit("error", message=error, traceback=traceback.format_exc()[-4000:])
+        events.emit(ErrorEvent(message=error, traceback=traceback.format_exc()[-4000:]))
     finally:
         heartbeat.set()
         measured = telemetry.stop()
         metrics.update(measured["metrics"])
+        folded = fold(read_all(run_dir / EVENTS_FILE))
+        # Average and peak power as every reader of the events defines them (the reducer's).
+        metrics.update({k: v for k, v in folded.metrics().items() if k.endswith("_power_w")})
         metrics.update(derived_metrics(metrics))
-        _save_curves(run_dir, events, curves_from_events(read_all(run_dir / EVENTS_FILE)))
-        events.emit("summary", status=status, metrics=metrics)
+        _save_curves(run_dir, events, stored_curves(folded))
+        events.emit(SummaryEvent(status=status, metrics=metrics))
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
                       measurement=measured["measurement"], error=error)
-        events.emit("status", status=status, reason=error)
+        events.emit(StatusEvent(status=status, reason=error))
         events.close()
     return 0 if status == "completed" else 1
 
@@ -115,8 +120,7 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
     plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback, guard])
     fault = os.environ.get("GREENTUI_FAULT_NAN_STEP")
     watch_loss(plan.trainer.model, callback, nan_at_step=int(fault) if fault else None)
-    events.emit(
-        "info",
+    events.emit(InfoEvent(
         message="setup done",
         device=plan.device,
         train_samples=plan.train_samples,
@@ -124,11 +128,13 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         total_steps=plan.total_steps,
         trainable_params=plan.trainable_params,
         total_params=plan.total_params,
-    )
+    ))
     progress.start(callback, samples_per_step, int(plan.train_samples * config.epochs))
     output = plan.trainer.train()
     progress.end(plan.trainer.state.global_step)
     # A spent budget allows no final evaluation: the last one during training (if any) stands.
+    if not guard.exceeded:
+        events.emit(InfoEvent(message="final evaluation", phase="evaluating"))
     final_eval = (callback.last_eval or {}) if guard.exceeded else plan.trainer.evaluate()
     metrics = {
         "accuracy": final_eval.get("eval_accuracy"),
@@ -177,7 +183,7 @@ def _start_heartbeat(events: EventWriter) -> threading.Event:
 
     def beat() -> None:
         while not done.wait(HEARTBEAT_S):
-            events.emit("heartbeat")
+            events.emit(HeartbeatEvent())
 
     threading.Thread(target=beat, name="greentui-heartbeat", daemon=True).start()
     return done
@@ -188,7 +194,7 @@ def _save_curves(run_dir: Path, events: EventWriter, curves: dict[str, Any]) -> 
     try:
         save_curves(run_dir, curves)
     except OSError as err:
-        events.emit("error", message=f"could not write {CURVES_FILE}: {err.strerror}")
+        events.emit(ErrorEvent(message=f"could not write {CURVES_FILE}: {err.strerror}"))
 
 
 def _store_update(store: RunStore, events: EventWriter, run_id: str, **changes: Any) -> None:
@@ -196,7 +202,7 @@ def _store_update(store: RunStore, events: EventWriter, run_id: str, **changes: 
     try:
         store.update(run_id, **changes)
     except StoreError as err:
-        events.emit("error", message=f"could not write the run store: {err}")
+        events.emit(ErrorEvent(message=f"could not write the run store: {err}"))
 
 
 def _remove_checkpoints(folder: Path) -> None:

@@ -6,15 +6,16 @@ Neither may stop training: when one cannot start, the run carries on and the rec
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from greentui.carbon import carbon_intensity
 from greentui.events.log import EventWriter
+from greentui.events.schema import EnergyEvent, InfoEvent, PowerEvent
 from greentui.worker.nvml import NvmlSampler
 
 if TYPE_CHECKING:  # imported for real inside start's guard: CodeCarbon may fail to import
@@ -24,29 +25,6 @@ CODECARBON_INTERVAL_S = 1.0
 POWER_EVENT_INTERVAL_S = 1.0
 ENERGY_EVENT_INTERVAL_S = 2.0
 TRACKING_MODE = "machine"  # CodeCarbon's default, passed explicitly so the record can say it
-
-
-@dataclass
-class PowerStats:
-    """Running average and peak of the power the run drew, per source."""
-
-    sums: dict[str, float] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)
-    peaks: dict[str, float] = field(default_factory=dict)
-
-    def add(self, source: str, watts: float) -> None:
-        """Record one power reading for `source` (gpu, cpu or ram)."""
-        self.sums[source] = self.sums.get(source, 0.0) + watts
-        self.counts[source] = self.counts.get(source, 0) + 1
-        self.peaks[source] = max(self.peaks.get(source, 0.0), watts)
-
-    def metrics(self) -> dict[str, float]:
-        """avg_<source>_power_w and peak_<source>_power_w for each source seen."""
-        out = {}
-        for source, total in self.sums.items():
-            out[f"avg_{source}_power_w"] = total / self.counts[source]
-            out[f"peak_{source}_power_w"] = self.peaks[source]
-        return out
 
 
 class Telemetry:
@@ -61,7 +39,6 @@ class Telemetry:
         self.latest: dict[str, float] | None = None  # the last energy figures and their `measured_at`
         self.totals: CodeCarbonTotals | None = None  # CodeCarbon's totals, handed over by its output hook
         self.nvml = NvmlSampler()
-        self.power = PowerStats()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="greentui-telemetry", daemon=True)
 
@@ -94,7 +71,7 @@ class Telemetry:
         except Exception as err:  # noqa: BLE001 - any tracker failure must leave training alone
             self.tracker = None
             self.tracker_error = f"CodeCarbon could not start: {err}"
-            self.events.emit("info", message=self.tracker_error)
+            self.events.emit(InfoEvent(message=self.tracker_error))
         self._thread.start()
 
     def _loop(self) -> None:
@@ -107,23 +84,21 @@ class Telemetry:
                     last_energy = time.monotonic()
                     self._emit_energy(live)
             except Exception as err:  # noqa: BLE001 - measurement must never stop the run
-                self.events.emit("info", message=f"telemetry sample failed: {err}")
+                self.events.emit(InfoEvent(message=f"telemetry sample failed: {err}"))
 
     def _emit_power(self, live: tuple[Any, float] | None) -> None:
+        # Average and peak power are the readers' (greentui.events.reducer), from these events.
         sample = self.nvml.drain()
         fields: dict[str, Any] = {}
         if sample is not None:
             fields.update(sample.as_event())
-            self.power.add("gpu", sum(sample.power_w))
         if live is not None:
             data, measured_at = live
-            self._remember(_energy_figures(data), measured_at)  # each second for the guard; energy events every 2 s
+            self._remember(_energy_event(data), measured_at)  # each second for the guard; energy events every 2 s
             fields["cpu_w"] = float(data.cpu_power)
             fields["ram_w"] = float(data.ram_power)
-            self.power.add("cpu", fields["cpu_w"])
-            self.power.add("ram", fields["ram_w"])
         if fields:
-            self.events.emit("power", **fields)
+            self.events.emit(PowerEvent(**fields))
 
     def _live_totals(self) -> tuple[Any, float] | None:
         """CodeCarbon's cumulative EmissionsData as of its last measurement, and when it came."""
@@ -131,23 +106,22 @@ class Telemetry:
             return None
         return self.totals.live
 
-    def _emit_energy(self, totals: tuple[Any, float] | None) -> dict[str, float] | None:
+    def _emit_energy(self, totals: tuple[Any, float] | None) -> EnergyEvent | None:
         if totals is None:
             return None
         data, measured_at = totals
-        figures = _energy_figures(data)
-        self.events.emit("energy", **figures)
-        self._remember(figures, measured_at)
-        return figures
+        event = self.events.emit(_energy_event(data))
+        self._remember(event, measured_at)
+        return event
 
-    def _remember(self, figures: dict[str, float], measured_at: float) -> None:
+    def _remember(self, event: EnergyEvent, measured_at: float) -> None:
         # CodeCarbon's totals are as of its last measurement (each CODECARBON_INTERVAL_S; the time
         # CodeCarbon handed them over, on the time.perf_counter clock); the projection needs that
         # time. The budget guard reads `latest` on the training thread: one reference swap, no lock.
-        self.latest = {**figures, "measured_at": measured_at}
+        self.latest = {"energy_kwh": event.energy_kwh, "emissions_kg": event.emissions_kg, "measured_at": measured_at}
 
     def stop(self) -> dict[str, Any]:
-        """Stop measuring; returns the final energy figures, power stats and the measurement record."""
+        """Stop measuring; returns the final energy figures, GPU energy and the measurement record."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
@@ -159,12 +133,12 @@ class Telemetry:
                 if final is None:
                     raise RuntimeError("it handed over no final totals")
                 # The last energy event equals CodeCarbon's final figures exactly (its CSV's row).
-                figures = self._emit_energy(final) or {}
+                event = self._emit_energy(final)
+                if event is not None:
+                    figures = {k: v for k, v in dataclasses.asdict(event).items() if k not in ("t", "v")}
             except Exception as err:  # noqa: BLE001
                 self.tracker_error = f"CodeCarbon failed at stop: {err}"
-        gpu = self.nvml.stop()
-        figures.update(self.power.metrics())
-        figures.update(gpu)
+        figures.update(self.nvml.stop())
         return {"metrics": figures, "measurement": self.measurement()}
 
     def measurement(self) -> dict[str, Any]:
@@ -186,15 +160,15 @@ class Telemetry:
         return method
 
 
-def _energy_figures(data: Any) -> dict[str, float]:
-    """The cumulative energy and emissions in CodeCarbon's EmissionsData, as an energy event's fields."""
-    return {
-        "energy_kwh": float(data.energy_consumed),
-        "cpu_energy_kwh": float(data.cpu_energy),
-        "gpu_energy_kwh": float(data.gpu_energy),
-        "ram_energy_kwh": float(data.ram_energy),
-        "emissions_kg": float(data.emissions),
-    }
+def _energy_event(data: Any) -> EnergyEvent:
+    """The cumulative energy and emissions in CodeCarbon's EmissionsData, as an energy event."""
+    return EnergyEvent(
+        energy_kwh=float(data.energy_consumed),
+        cpu_energy_kwh=float(data.cpu_energy),
+        gpu_energy_kwh=float(data.gpu_energy),
+        ram_energy_kwh=float(data.ram_energy),
+        emissions_kg=float(data.emissions),
+    )
 
 
 def _codecarbon_modes(tracker: Any, final: Any) -> dict[str, str]:

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
 from greentui.metrics.pareto import pareto_front
+from greentui.report.printable import printable
 from greentui.store.record import RunRecord
 from greentui.tui.app_access import app_of
 from greentui.tui.models.compare import differing_keys, metric_cells
@@ -30,7 +31,7 @@ def distinct_names(runs: list[RunRecord]) -> list[str]:
         model = str(run.config.get("model", "")).split(":")[-1].rstrip("/").split("/")[-1]
         if len(rest) > 1 and rest[0] == model:
             rest = rest[1:]
-        names.append(" ".join(rest) or run.name)
+        names.append(printable(" ".join(rest) or run.name))  # stored text: shown, never obeyed
     return names
 
 

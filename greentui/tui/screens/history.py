@@ -25,6 +25,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from greentui.report.csv_export import write_csv
+from greentui.report.printable import printable
 from greentui.report.text import detail_text
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore, RunSummary, StoreError
@@ -215,7 +216,7 @@ class HistoryScreen(Screen):
         # Read from the run's own line of the store (see RunStore.get).
         try:
             record = app_of(self).store.get(run_id)
-            text = detail_text(record) if record else f"run {run_id} is gone from the store"
+            text = printable(detail_text(record), keep_newlines=True) if record else f"run {run_id} is gone from the store"
         except (StoreError, OSError) as err:
             text = f"cannot read run {run_id}: {err}"
         self.post_message(DetailRead(run_id, text))

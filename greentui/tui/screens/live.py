@@ -16,7 +16,10 @@ from textual.screen import Screen
 from textual.widgets import Header
 
 from greentui.events.log import EVENTS_FILE, EventTail
+from greentui.events.schema import Event
+from greentui.report.printable import printable
 from greentui.store.record import RunRecord
+from greentui.tui.app_access import app_of
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.models.live import LiveState
 from greentui.tui.widgets.charts import LineChart
@@ -31,7 +34,7 @@ LIVENESS_EVERY_TICKS = 10
 class EventsRead(Message):
     """New events from the tail, and whether the worker process is gone without a final status."""
 
-    def __init__(self, events: list[dict], worker_gone: bool) -> None:
+    def __init__(self, events: list[Event], worker_gone: bool) -> None:
         super().__init__()
         self.events = events
         self.worker_gone = worker_gone
@@ -71,10 +74,13 @@ class LiveScreen(Screen):
 
     def on_mount(self) -> None:
         """Start tailing; the first read brings the whole file (re-attaching to a run started earlier)."""
-        from greentui.store.run_dirs import run_dir_of
+        from greentui.store.run_dirs import RunDirRefused, run_dir_of
 
-        self.sub_title = f"{self.record.name}  ({self.record.id})"
-        self._tail = EventTail(run_dir_of(self.app.store, self.record) / EVENTS_FILE)
+        self.sub_title = printable(f"{self.record.name}  ({self.record.id})")
+        try:
+            self._tail = EventTail(run_dir_of(app_of(self).store, self.record) / EVENTS_FILE)
+        except RunDirRefused as err:  # a crafted record: its folder is never read
+            self.notify(printable(str(err)), severity="error")
         self._request_read()
         self.set_interval(REDRAW_INTERVAL_S, self._tick)
 
@@ -91,17 +97,17 @@ class LiveScreen(Screen):
     @work(thread=True, group="tail")
     def _read_events(self) -> None:
         # File reads (and, now and then, a liveness check) stay off the event loop.
-        from greentui.runs.process import pid_alive
+        from greentui.runs.process import worker_alive
         from greentui.store.run_store import StoreError
 
-        events: list[dict] = []
+        events: list[Event] = []
         gone = False
         try:
             events = self._tail.read_new() if self._tail else []
             if self._ticks % LIVENESS_EVERY_TICKS == 0 and self.state.status == "running" and not events:
-                fresh = self.app.store.get(self.record.id)
+                fresh = app_of(self).store.get(self.record.id)
                 gone = fresh is not None and fresh.status == "running" and fresh.pid is not None \
-                    and not pid_alive(fresh.pid)
+                    and not worker_alive(app_of(self).store, fresh)
         except (OSError, StoreError):
             pass  # an unreadable file now and then is retried on the next tick
         self.post_message(EventsRead(events, gone))
@@ -111,9 +117,7 @@ class LiveScreen(Screen):
         self._reading = False
         self.state.feed(message.events)
         if message.worker_gone:
-            self.state.status = "crashed"
-            self.state.reason = "the worker process is gone without a final status"
-            self.state.version += 1
+            self.state.mark_gone("the worker process is gone without a final status")
         self.redraw()
 
     def redraw(self, force: bool = False) -> None:
@@ -153,16 +157,21 @@ class LiveScreen(Screen):
                 self.notify("stopping the run… (the worker saves its partial results)")
                 self._stop()
 
-        self.app.push_screen(ConfirmDialog(f"Stop run '{self.record.name}'? Partial results are kept.",
+        self.app.push_screen(ConfirmDialog(f"Stop run '{printable(self.record.name)}'? Partial results are kept.",
                                            "Stop"), answered)
 
     @work(thread=True, exclusive=True, group="stop")
     def _stop(self) -> None:
         # stop() waits up to 30 s for the worker to save its summary.
-        from greentui.runs.process import stop
+        from greentui.runs.process import StopRefused, stop
 
-        fresh = self.app.store.get(self.record.id) or self.record
-        self.post_message(StopFinished(stop(self.app.store, fresh)))
+        fresh = app_of(self).store.get(self.record.id) or self.record
+        try:
+            clean = stop(app_of(self).store, fresh)
+        except StopRefused as err:  # another host's run, or a pid that is not its worker's
+            self.app.call_from_thread(self.notify, str(err), severity="error")
+            return
+        self.post_message(StopFinished(clean))
 
     def on_stop_finished(self, message: StopFinished) -> None:
         """Report how the stop went; the final status arrives through the events."""

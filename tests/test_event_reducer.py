@@ -25,9 +25,18 @@ from greentui.store.run_store import RunStore
 from greentui.tui.app import create_app
 from greentui.tui.models.live import LiveState
 from greentui.tui.screens.history import HistoryScreen
-from tests.conftest import greentui
-from tests.test_survival import wait_for
-from tests.test_tui_support import SIZE, T0, fixture_events, fixture_record, isolated_env, make_store, press_to  # noqa: F401
+from tests.support import (  # noqa: F401 - isolated_env: autouse fixture
+    SIZE,
+    T0,
+    fixture_events,
+    fixture_record,
+    greentui,
+    isolated_env,
+    make_store,
+    press_to,
+    wait_until,
+    wait_until_pilot,
+)
 
 
 def test_a_fixed_stream_folds_to_its_figures() -> None:
@@ -181,6 +190,7 @@ def test_reconcile_takes_a_final_status_and_summary_from_the_events(tmp_path) ->
 DERIVED = ("samples_per_s", "joules_per_sample", "ear_kwh")
 
 
+@pytest.mark.slow
 async def test_a_killed_run_shows_the_same_derived_metrics_everywhere(store_path) -> None:
     """A real tiny run, SIGKILLed after its first evaluation: ls, show, the CSV export and the TUI's
     history all give it the same samples/s, J/sample and kWh per accuracy, none of them missing."""
@@ -194,10 +204,10 @@ async def test_a_killed_run_shows_the_same_derived_metrics_everywhere(store_path
     def kinds() -> set[str]:
         return {e.kind for e in read_all(events_path)}
 
-    wait_for(lambda: {"eval", "energy", "step"} <= kinds(), what="an evaluation and an energy figure")
+    wait_until(lambda: {"eval", "energy", "step"} <= kinds(), "an evaluation and an energy figure")
     pid = RunStore(store_path).get(run_id).pid
     os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: not pid_alive(pid), what="the worker to die")
+    wait_until(lambda: not pid_alive(pid), "the worker to die")
 
     listed = json.loads(greentui("ls", "--json", store=store_path).stdout)
     (ls_record,) = [r for r in listed if r["id"] == run_id]
@@ -217,6 +227,8 @@ async def test_a_killed_run_shows_the_same_derived_metrics_everywhere(store_path
     app = create_app(store_path, attach_running=False)
     async with app.run_test(size=SIZE) as pilot:
         await press_to(pilot, "f3", HistoryScreen)
+        await wait_until_pilot(pilot, lambda: "metrics:" in str(app.screen.query_one("#detail").render()),
+                               "the detail pane")
         detail = str(app.screen.query_one("#detail").render())
         for key, value in figures.items():
             assert f"  {key} = {value:.6g}" in detail, (key, detail)

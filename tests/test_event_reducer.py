@@ -175,7 +175,8 @@ def test_reconcile_takes_a_final_status_and_summary_from_the_events(tmp_path) ->
                                  finished_at=None)
     events = fixture_events(steps=30, status="running")
     summary = {"type": "summary", "t": T0 + 61, "status": "stopped",
-               "metrics": {"accuracy": 0.81, "duration_s": 40.0, "samples_trained": 960, "note": "text"}}
+               "metrics": {"accuracy": 0.81, "duration_s": 40.0, "samples_trained": 960, "note": "text"},
+               "measurement": {"method": "codecarbon-offline", "cpu": "RAPL"}}
     final = {"type": "status", "t": T0 + 62, "status": "stopped", "reason": "asked to"}
     (store.runs_root / record.id / "events.jsonl").write_text(
         "".join(json.dumps(e) + "\n" for e in [*events, summary, final]))
@@ -185,6 +186,7 @@ def test_reconcile_takes_a_final_status_and_summary_from_the_events(tmp_path) ->
     assert (stored.status, stored.error) == ("stopped", "asked to")
     assert stored.metrics["accuracy"] == 0.81 and stored.metrics["samples_per_s"] == 960 / 40.0
     assert "note" not in stored.metrics
+    assert stored.measurement["method"] == "codecarbon-offline"  # not lost with the store write
 
 
 DERIVED = ("samples_per_s", "joules_per_sample", "ear_kwh")

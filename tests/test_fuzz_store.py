@@ -1,8 +1,9 @@
 """Property-based: whatever a store's files hold, greentui neither crashes, nor writes outside, nor signals.
 
 Hypothesis writes random run documents (wrong types, missing keys, huge numbers, control
-characters, lone surrogates), index files, events files and curves files, then runs the real
-`ls`, `show`, `export`, `report` and reconcile in-process. Signals are observed, not faked: a
+characters, lone surrogates), index files, events files, curves files and sweep files, then runs
+the real `ls`, `show`, `export`, `report`, `sweep --list` and reconcile in-process (the TUI's
+history on such a store: tests/test_hardening_output.py). Signals are observed, not faked: a
 spy records any call to os.kill / os.killpg and lets none through.
 """
 
@@ -75,14 +76,20 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+SWEEP = st.fixed_dictionaries({}, optional={key: JSON for key in (
+    "id", "created_at", "plan", "repeats", "baseline", "techniques", "entries", "version")})
+
+
 # 40 examples in CI (a few seconds); GREENTUI_FUZZ_EXAMPLES=1000 for a longer hunt.
 EXAMPLES = int(os.environ.get("GREENTUI_FUZZ_EXAMPLES", "40"))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(docs=st.lists(run_docs(), max_size=4), events=EVENT_LINES, curves=JSON, index=st.lists(JSON, max_size=4))
-def test_nothing_in_a_store_crashes_writes_outside_or_signals(
-        signal_spy: SignalSpy, docs: list[dict[str, Any]], events: list[str], curves: Any, index: list[Any]) -> None:
+@given(docs=st.lists(run_docs(), max_size=4), events=EVENT_LINES, curves=JSON, index=st.lists(JSON, max_size=4),
+       sweep=SWEEP | JSON)
+def test_nothing_in_a_store_crashes_writes_outside_or_signals(signal_spy: SignalSpy, docs: list[dict[str, Any]],
+                                                              events: list[str], curves: Any, index: list[Any],
+                                                              sweep: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         store_dir, victim = root / "store", root / "victim"
@@ -99,11 +106,13 @@ def test_nothing_in_a_store_crashes_writes_outside_or_signals(
         (store_dir / "runs" / "r1" / "curves.json").write_text(json.dumps(curves), errors="surrogatepass")
         (store_dir / "runs.json.index").write_text(
             "\n".join(json.dumps(line) for line in [["greentui-run-index", 1], *index]) + "\n", errors="surrogatepass")
+        (store_dir / "sweeps").mkdir()
+        (store_dir / "sweeps" / "s1.json").write_text(json.dumps(sweep), errors="surrogatepass")
         before = snapshot(victim)
 
         for argv in (["ls"], ["ls", "--json"], ["show", "r1"], ["show", "r1", "--json"],
                      ["export", "--all", "-o", str(store_dir / "all.csv")],
-                     ["report", "--runs", "r1", "r2", "--baseline", "r1"]):
+                     ["report", "--runs", "r1", "r2", "--baseline", "r1"], ["sweep", "--list"], ["report", "s1"]):
             code = main(["--store", str(store), *argv])
             assert code in (0, 1, 2), (argv, code)
 

@@ -135,3 +135,34 @@ def test_bad_config_files_are_one_line_errors(store_path: Path) -> None:
 def test_a_mistyped_store_is_said_not_silently_empty(store_path: Path) -> None:
     result = greentui("ls", store=store_path.parent / "runz.json")
     assert result.returncode == 2 and "no run store at" in result.stderr
+
+
+async def test_the_history_shows_a_hostile_store_escaped_and_exports_it(store_path: Path) -> None:
+    from textual.widgets import DataTable, Input
+
+    from greentui.tui.app import create_app
+    from greentui.tui.dialogs.prompt import PromptDialog
+    from greentui.tui.screens.history import HistoryScreen
+    from tests.support import SIZE, press_to, wait_until_pilot
+
+    hostile_store(store_path)
+    app = create_app(store_path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_to(pilot, "f3", HistoryScreen)
+        table = app.screen.query_one(DataTable)
+        await wait_until_pilot(pilot, lambda: table.row_count == 1, "the hostile run's row")
+        cells = [str(cell) for cell in table.get_row_at(0)]
+        assert not any("\x1b" in cell or "\u202e" in cell for cell in cells)
+        assert "[wip] a[/b]" in cells[0] or "\\x1b" in cells[0]  # the name column may be cut; never obeyed
+        detail = app.screen.query_one("#detail")
+        await wait_until_pilot(pilot, lambda: "\\x1b[31mboom" in str(detail.render()), "the escaped error")
+        await pilot.press("space", "e")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptDialog)
+        target = store_path.parent / "hostile.csv"
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await wait_until_pilot(pilot, lambda: target.exists(), "the export")
+        assert app.is_running
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert rows[0]["id"] == "r1" and "caf\\udce9" in rows[0]["name"]

@@ -161,6 +161,9 @@ class SummaryEvent(_EventBase):
     kind: ClassVar[str] = "summary"
     status: str
     metrics: Mapping[str, Any]
+    # How the figures were measured: the record's `measurement`, kept here too so that a run
+    # whose final store write failed (a lock held too long, a full disk) is recovered whole.
+    measurement: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

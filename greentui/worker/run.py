@@ -69,7 +69,7 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         metrics.update({k: v for k, v in folded.metrics().items() if k.endswith("_power_w")})
         metrics.update(derived_metrics(metrics))
         _save_curves(run_dir, events, stored_curves(folded))
-        events.emit(SummaryEvent(status=status, metrics=metrics))
+        events.emit(SummaryEvent(status=status, metrics=metrics, measurement=measured["measurement"]))
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
                       measurement=measured["measurement"], error=error)
         events.emit(StatusEvent(status=status, reason=error))

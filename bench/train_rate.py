@@ -57,10 +57,10 @@ def samples_per_s(cfg: RunConfig, tracked: bool = False) -> float:
 def _tracked(cfg: RunConfig, run_dir: Path) -> float:
     # The worker's own training function, under the worker's own telemetry; only the store
     # writes before and after training are left out (they are outside the timed part anyway).
-    from greentui.worker.run import _train
+    from greentui.worker.run import TrainingProgress, _train
 
     with worker_telemetry(run_dir, cfg.country) as (events, telemetry), _quiet():
-        _status, metrics, _reason = _train(cfg, run_dir, events, threading.Event(), telemetry)
+        _status, metrics, _reason = _train(cfg, run_dir, events, threading.Event(), telemetry, TrainingProgress())
     return metrics["samples_trained"] / metrics["duration_s"]
 
 

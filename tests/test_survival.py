@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from greentui.events.log import EVENTS_FILE, read_all
+from greentui.events.schema import EnergyEvent
 from greentui.store.run_store import RunStore
 from tests.support import greentui, wait_until
 
@@ -69,7 +70,7 @@ def test_a_stop_that_kills_the_worker_keeps_what_its_events_recorded(store_path:
 
     def trained_and_measured() -> bool:
         events = read_all(events_path)
-        measured = any(e["type"] == "energy" and e["energy_kwh"] > 0 for e in events)
+        measured = any(isinstance(e, EnergyEvent) and e.energy_kwh > 0 for e in events)
         return measured and steps_seen(store_path, run_id) >= 3
 
     wait_until(trained_and_measured, "three steps and an energy figure")

@@ -7,13 +7,15 @@ the registry's `derived=True` ones.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+import math
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from greentui.metrics.registry import as_number
 
+if TYPE_CHECKING:
+    from greentui.events.reducer import RunSnapshot
+
 JOULES_PER_KWH = 3.6e6
-# Of an energy event, the cumulative figures a run's final metrics keep.
-ENERGY_FIELDS = ("energy_kwh", "cpu_energy_kwh", "gpu_energy_kwh", "ram_energy_kwh", "emissions_kg")
 
 
 def derived_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
@@ -36,14 +38,26 @@ def derived_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
-def metrics_from_events(events: Iterable[Any]) -> dict[str, float]:
-    """The final metrics a run's events vouch for, derived ones included: for a worker that could not store its own.
+def final_metrics(run: RunSnapshot) -> dict[str, float]:
+    """The final metrics a run's events vouch for, for a worker that could not store its own.
 
-    The events are folded by the one reducer (greentui.events.reducer), so a killed run's figures
-    are those the live view showed: energy and CO2 from the last energy event, steps and samples
-    from the last step event, training time from "training started" to that step.
+    What the one reducer measured (energy and CO2 from the last energy event, steps and samples
+    from the last step event, training time from "training started" to that step), the numbers
+    of the run's summary event over them where it wrote one, and the metrics derived from those.
+    The events file is untrusted: only finite numbers reach the record.
     """
+    final = run.summary.metrics if run.summary else {}
+    metrics = {k: v for k, v in {**run.metrics(), **final}.items() if _finite(v)}
+    return {**metrics, **derived_metrics(metrics)}
+
+
+def metrics_from_events(events: Iterable[Any]) -> dict[str, float]:
+    """`final_metrics` of a run's events (typed, or decoded lines)."""
     from greentui.events.reducer import fold
 
-    metrics = {k: v for k, v in fold(events).metrics().items() if as_number(v) is not None}
-    return {**metrics, **derived_metrics(metrics)}
+    return final_metrics(fold(events))
+
+
+def _finite(value: Any) -> bool:
+    number = as_number(value)
+    return number is not None and math.isfinite(number)

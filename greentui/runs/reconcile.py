@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from greentui.events.log import EVENTS_FILE, read_all
-from greentui.events.reducer import RunSnapshot, fold
+from greentui.events.reducer import fold
 from greentui.metrics.curves import stored_curves
-from greentui.metrics.derived import derived_metrics
+from greentui.metrics.derived import final_metrics
 from greentui.runs.process import worker_alive
 from greentui.store.curves import save_curves
 from greentui.store.record import RunRecord, utc_now
@@ -46,11 +45,11 @@ def reconcile(store: RunStore) -> list[str]:
         if run.final_status is not None:
             # The worker finished but could not write the store (full disk, say): its events can.
             measurement = dict(run.summary.measurement) if run.summary and run.summary.measurement else {}
-            store.update(record.id, status=run.final_status, finished_at=utc_now(), metrics=_metrics(run),
+            store.update(record.id, status=run.final_status, finished_at=utc_now(), metrics=final_metrics(run),
                          measurement=measurement, error=run.reason)
             continue
         skipped = f" ({events.skipped} unreadable event lines skipped)" if events.skipped else ""
-        store.update(record.id, status="crashed", finished_at=utc_now(), metrics=_metrics(run),
+        store.update(record.id, status="crashed", finished_at=utc_now(), metrics=final_metrics(run),
                      error=VANISHED + skipped)
         crashed.append(record.id)
     return crashed
@@ -70,20 +69,6 @@ def launching(record: RunRecord) -> bool:
     except ValueError:
         return False
     return time.time() - created < GRACE_S
-
-
-def _metrics(run: RunSnapshot) -> dict[str, Any]:
-    """What the events measured, the summary's final figures over them where there is one, and
-    the metrics derived from those."""
-    final = run.summary.metrics if run.summary else {}
-    # The events file is untrusted: only numbers from its summary reach the record and the derivation.
-    metrics = {**run.metrics(), **{k: v for k, v in final.items() if _is_number(v)}}
-    metrics.update(derived_metrics(metrics))
-    return metrics
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _keep_curves(run_dir: Path, curves: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from greentui.report.printable import printable
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore, StoreError
 from greentui.sweep.runner import SweepRunner
@@ -144,9 +145,10 @@ class GreenTuiApp(App[int]):
         """Textual's notification, always as plain text (screens' notify calls come here too).
 
         greentui's messages carry run names, paths and typed values, never markup: read as
-        markup, a name like "a[/b]" would raise and take the app down.
+        markup, a name like "a[/b]" would raise and take the app down; and stored text may hold
+        control codes, shown escaped (printable), never sent to the terminal.
         """
-        super().notify(message, markup=False, **kwargs)
+        super().notify(printable(message), markup=False, **kwargs)
 
     def open_live(self, record: RunRecord) -> None:
         """Show the live view of a run on top of the current screen."""

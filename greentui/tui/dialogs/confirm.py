@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from greentui.report.printable import printable
+
 
 class ConfirmDialog(ModalScreen[bool]):
     """Asks `question`; `y` or the Yes button confirm, `n` or escape refuse."""
@@ -16,7 +18,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def __init__(self, question: str, yes_label: str = "Yes") -> None:
         super().__init__(classes="dialog-screen")
-        self.question = question
+        self.question = printable(question)  # it quotes run names: stored text, shown escaped
         self.yes_label = yes_label
 
     def compose(self) -> ComposeResult:

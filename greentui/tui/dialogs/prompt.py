@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Label
 
+from greentui.report.printable import printable
+
 
 class PromptDialog(ModalScreen[str | None]):
     """Enter accepts a non-empty value; escape cancels."""
@@ -19,7 +21,7 @@ class PromptDialog(ModalScreen[str | None]):
 
     def __init__(self, question: str, value: str = "", hint: str = "enter: OK   escape: cancel") -> None:
         super().__init__(classes="dialog-screen")
-        self.question = question
+        self.question = printable(question)  # it quotes run names: stored text, shown escaped
         self.value = value
         self.hint = hint
 

@@ -345,11 +345,17 @@ class HistoryScreen(Screen):
         if record is None:
             return
 
-        def rename(name: str | None) -> None:
-            if name and name != record.name:
-                self._write(lambda store: (store.update(record.id, name=name), "")[1], "not renamed")
+        shown = printable(record.name)  # the field shows the stored name escaped, never its control codes
 
-        self.app.push_screen(PromptDialog(f"New name for {record.id}:", record.name), rename)
+        def rename(name: str | None) -> None:
+            if name and name != shown:
+                def store_name(store: RunStore) -> str:
+                    store.update(record.id, name=name)
+                    return ""  # the table shows the new name: nothing to say
+
+                self._write(store_name, "not renamed")
+
+        self.app.push_screen(PromptDialog(f"New name for {record.id}:", shown), rename)
 
     @work(thread=True, group="history-write")
     def _write(self, change: Callable[[RunStore], str], refusal: str) -> None:

@@ -80,7 +80,7 @@ class LiveScreen(Screen):
         try:
             self._tail = EventTail(run_dir_of(app_of(self).store, self.record) / EVENTS_FILE)
         except RunDirRefused as err:  # a crafted record: its folder is never read
-            self.notify(printable(str(err)), severity="error")
+            self.notify(str(err), severity="error")
         self._request_read()
         self.set_interval(REDRAW_INTERVAL_S, self._tick)
 
@@ -157,7 +157,7 @@ class LiveScreen(Screen):
                 self.notify("stopping the run… (the worker saves its partial results)")
                 self._stop()
 
-        self.app.push_screen(ConfirmDialog(f"Stop run '{printable(self.record.name)}'? Partial results are kept.",
+        self.app.push_screen(ConfirmDialog(f"Stop run '{self.record.name}'? Partial results are kept.",
                                            "Stop"), answered)
 
     @work(thread=True, exclusive=True, group="stop")

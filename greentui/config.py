@@ -63,6 +63,7 @@ class RunConfig:
     country: str = ""
     energy_budget_kwh: float = 0.0  # 0: no budget
     co2_budget_kg: float = 0.0  # 0: no budget
+    idle_baseline_s: float = 0.0  # 0: no idle baseline
 
     def __post_init__(self) -> None:
         for spec in fields(self):

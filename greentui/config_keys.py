@@ -123,6 +123,9 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("co2_budget_kg", CARBON,
         "Most CO2 this run may emit (kg); 0: no limit. Warned and enforced like the energy "
         "budget.", range=(0.0, 1e6, True)),
+    KeySpec("idle_baseline_s", CARBON,
+        "Seconds to measure the devices' idle power before loading (0 = off; 10 suggested on a "
+        "GPU). The run then records its energy and its energy above idle, each labelled.", range=(0.0, 3600.0, True)),
 )
 
 SPECS: dict[str, KeySpec] = {spec.key: spec for spec in KEY_SPECS}

@@ -17,6 +17,7 @@ from greentui.events.schema import (
     EvalEvent,
     HeartbeatEvent,
     InfoEvent,
+    PhaseEvent,
     PowerEvent,
     ProjectionEvent,
     StatusEvent,
@@ -86,7 +87,8 @@ EVERY_KIND = (
     InfoEvent(t=1.5, message="setup done", phase="training", total_steps=40, device="cpu", train_samples=640,
               eval_samples=200, trainable_params=10, total_params=20),
     StepEvent(t=2.0, step=3, total_steps=40, epoch=0.15, loss=0.69, lr=1e-3, samples=48),
-    EvalEvent(t=2.5, step=3, epoch=0.15, accuracy=0.8, f1=0.79, eval_loss=0.5),
+    EvalEvent(t=2.5, step=3, epoch=0.15, accuracy=0.8, f1=0.79, eval_loss=0.5, final=True),
+    PhaseEvent(t=2.7, phase="eval", detail="evaluating", done=12, total=32, unit="batches"),
     PowerEvent(t=3.0, gpu_w=(120.5, 99.0), gpu_util=(97.0, 95.0), gpu_mem_mb=(1024.0, 1000.0),
                gpu_temp_c=(61.0, 58.0), cpu_w=12.5, ram_w=4.0),
     EnergyEvent(t=3.5, energy_kwh=1e-4, emissions_kg=4.75e-5, cpu_energy_kwh=2e-5, gpu_energy_kwh=7e-5,
@@ -95,7 +97,8 @@ EVERY_KIND = (
     BudgetEvent(t=4.5, state="warning", message="energy budget will be exceeded", budget="energy", limit=3e-4,
                 measured=1e-4, projected=4e-4, step=5),
     HeartbeatEvent(t=5.0, step=5),
-    SummaryEvent(t=5.5, status="completed", metrics={"accuracy": 0.8, "steps": 40}),
+    SummaryEvent(t=5.5, status="completed", metrics={"accuracy": 0.8, "steps": 40},
+                 phases={"train": {"duration_s": 4.0, "energy_kwh": 1e-4, "emissions_kg": 4.75e-5}}),
     ErrorEvent(t=6.0, message="could not write curves.json", traceback="Traceback ..."),
 )
 

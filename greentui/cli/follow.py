@@ -31,8 +31,9 @@ def follow(store: RunStore, record: RunRecord) -> None:
     tail = EventTail(run_dir_of(store, record) / EVENTS_FILE)
     reducer = RunReducer()
     # A short bar leaves room on an 80-column terminal for the figures and the projection.
-    columns = (TextColumn("{task.description}"), BarColumn(bar_width=16), MofNCompleteColumn(),
-               TextColumn("{task.fields[info]}"), TimeElapsedColumn())
+    # markup=False: the description can hold text from the events file (a lease holder, a status).
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(bar_width=16), MofNCompleteColumn(),
+               TextColumn("{task.fields[info]}", markup=False), TimeElapsedColumn())
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("loading", total=None, info="")
         while True:
@@ -45,10 +46,12 @@ def follow(store: RunStore, record: RunRecord) -> None:
                         progress.console.print(printable(event.message), style="red" if event.state == "exceeded" else "yellow",
                                                markup=False, highlight=False)
                 if run.status in FINISHED:
-                    progress.update(task, description=run.status)
+                    progress.update(task, description=printable(run.status), info="")
                     return
-                progress.update(task, description=run.phase, completed=run.step, total=run.total_steps,
-                                info=progress_text(run))
+                # The bar counts training steps; the other phases say how far they are in words.
+                training = run.phase == "training"
+                progress.update(task, description=printable(run.activity) if not training else "training",
+                                completed=run.step, total=run.total_steps, info=progress_text(run) if training else "")
             if not worker_alive(store, store.get(record.id) or record):
                 reconcile(store)
                 return

@@ -25,6 +25,7 @@ from greentui.events.schema import (
     EvalEvent,
     Event,
     InfoEvent,
+    PhaseEvent,
     PowerEvent,
     ProjectionEvent,
     StatusEvent,
@@ -37,7 +38,10 @@ from greentui.projection import training_end
 Point = tuple[float, float]
 Series = tuple[Point, ...]
 
-LOADING, TRAINING, EVALUATING, FINISHED = "loading", "training", "evaluating", "finished"
+LOADING, TRAINING, EVALUATING, SAVING, FINISHED = "loading", "training", "evaluating", "saving", "finished"
+# A phase event's phase (greentui.events.schema) as the snapshot's `phase` word.
+PHASE_WORDS = {"waiting": "waiting", "idle": "measuring idle power", "load": LOADING, "train": TRAINING,
+               "eval": EVALUATING, "save": SAVING}
 CURVE_NAMES = ("train_loss", "eval_loss", "eval_accuracy", "power_w", "energy_kwh", "emissions_kg")
 POWER_SOURCES = ("gpu", "cpu", "ram")  # the record's avg_<source>_power_w / peak_<source>_power_w
 ENERGY_PARTS = ("cpu_energy_kwh", "gpu_energy_kwh", "ram_energy_kwh")
@@ -58,6 +62,7 @@ class RunSnapshot:
     status: str = "running"  # the last status event's
     reason: str | None = None
     phase: str = LOADING
+    activity: str = "loading…"  # what the run is doing, in words, with its progress where it has one
     step: int = 0
     total_steps: int | None = None
     epoch: float | None = None
@@ -127,7 +132,7 @@ class RunReducer:
         self._curves: dict[str, list[Point]] = {name: [] for name in CURVE_NAMES}
         self._cached: RunSnapshot | None = None
         self._handlers: dict[type, Callable[[Any, float], None]] = {
-            StatusEvent: self._on_status, InfoEvent: self._on_info, StepEvent: self._on_step,
+            StatusEvent: self._on_status, InfoEvent: self._on_info, PhaseEvent: self._on_phase, StepEvent: self._on_step,
             EvalEvent: self._on_eval, PowerEvent: self._on_power, EnergyEvent: self._on_energy,
             ProjectionEvent: self._on_projection, BudgetEvent: self._on_budget, SummaryEvent: self._on_summary,
         }
@@ -157,6 +162,7 @@ class RunReducer:
         self._state["reason"] = event.reason
         if event.status != "running":
             self._state["phase"] = FINISHED
+            self._state["activity"] = event.status
 
     def _on_info(self, event: InfoEvent, _elapsed: float) -> None:
         if event.total_steps:
@@ -166,7 +172,16 @@ class RunReducer:
         if phase == TRAINING:
             self._train_t0 = event.t
         if phase in (TRAINING, EVALUATING) and self._state.get("phase") != FINISHED:
-            self._state["phase"] = phase
+            self._state["phase"] = self._state["activity"] = phase
+
+    def _on_phase(self, event: PhaseEvent, _elapsed: float) -> None:
+        if self._state.get("phase") == FINISHED:
+            return
+        word = PHASE_WORDS.get(event.phase, "loading")
+        if word == TRAINING and self._train_t0 is None:
+            self._train_t0 = event.t
+        self._state["phase"] = word
+        self._state["activity"] = activity_text(word, event)
 
     def _on_step(self, event: StepEvent, _elapsed: float) -> None:
         self.step = event.step
@@ -181,6 +196,9 @@ class RunReducer:
 
     def _on_eval(self, event: EvalEvent, _elapsed: float) -> None:
         self._state.update(accuracy=event.accuracy, f1=event.f1, eval_loss=event.eval_loss)
+        accuracy_points = self._curves["eval_accuracy"]
+        if event.final and accuracy_points and accuracy_points[-1][0] == event.step:
+            return  # the final result restated: that evaluation's point is on the curves already
         if event.eval_loss is not None:
             self._curves["eval_loss"].append((event.step, event.eval_loss))
         if event.accuracy is not None:
@@ -218,6 +236,7 @@ class RunReducer:
     def _on_summary(self, event: SummaryEvent, _elapsed: float) -> None:
         self._state["summary"] = event
         self._state["phase"] = FINISHED
+        self._state["activity"] = event.status
         # Step events come every few steps (the Trainer's logging interval); the summary has the last one.
         for key in ("accuracy", "energy_kwh", "emissions_kg"):
             value = event.metrics.get(key)
@@ -259,6 +278,14 @@ class RunReducer:
             end = training_end(*self._first_step, self.step, self._last_step_t, total)
             now = self._last_step_t
         return None if end is None else max(0.0, end - now)
+
+
+def activity_text(word: str, event: PhaseEvent) -> str:
+    """`tokenising 3,000/5,000 rows`, `evaluating 12/32 batches`, `waiting for GPU 0 (…)`, `loading…`."""
+    text = event.detail or (word + "…" if word == LOADING else word)
+    if event.done is not None and event.total:
+        text += f" {event.done:,}/{event.total:,}" + (f" {event.unit}" if event.unit else "")
+    return text
 
 
 def fold(items: Iterable[Event | Mapping[str, Any]]) -> RunSnapshot:

@@ -8,7 +8,7 @@ kind, and never raises.
 
 Typing rules `parse` applies, from each field's annotation: a float field takes any JSON number
 (not a bool) and must be finite, except that NaN or infinity in an optional field reads as
-"not known" (None); an int field takes JSON integers only; tuple fields take lists of finite
+"not known" (None); an int field takes JSON integers only; a bool field, true or false; tuple fields take lists of finite
 numbers; fields without a default are required; `t` is always required; unknown keys are
 ignored (a newer worker may add fields).
 """
@@ -23,7 +23,12 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Mapping
 
-SCHEMA_VERSION = 2  # 2: `v` on every line, `phase` on info events
+SCHEMA_VERSION = 3  # 2: `v` on every line, `phase` on info events; 3: phase events, `final` on eval events
+
+# The phases of a run, in the order they come (greentui.worker.phases times and measures them):
+# waiting for a device lease and the idle baseline come before measurement proper starts.
+WAITING, IDLE, LOAD, TRAIN, EVAL, SAVE = "waiting", "idle", "load", "train", "eval", "save"
+MEASURED_PHASES = (LOAD, TRAIN, EVAL, SAVE)
 
 
 def _now() -> float:
@@ -84,6 +89,21 @@ class EvalEvent(_EventBase):
     accuracy: float | None = None
     f1: float | None = None
     eval_loss: float | None = None
+    final: bool = False  # the evaluation whose result is the run's (there is at most one)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhaseEvent(_EventBase):
+    """The run entered `phase` (one of WAITING … SAVE), or got further in it: `done` of `total` `unit`s.
+
+    `detail` says what is happening in words ("tokenising", "waiting for GPU 0 (held by pid 812)")."""
+
+    kind: ClassVar[str] = "phase"
+    phase: str
+    detail: str | None = None
+    done: int | None = None
+    total: int | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,6 +184,7 @@ class SummaryEvent(_EventBase):
     # How the figures were measured: the record's `measurement`, kept here too so that a run
     # whose final store write failed (a lock held too long, a full disk) is recovered whole.
     measurement: Mapping[str, Any] | None = None
+    phases: Mapping[str, Any] | None = None  # the record's `phases`: each phase's time, energy and CO₂
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,7 +196,7 @@ class ErrorEvent(_EventBase):
     traceback: str | None = None
 
 
-Event = (StatusEvent | InfoEvent | StepEvent | EvalEvent | PowerEvent | EnergyEvent | ProjectionEvent
+Event = (StatusEvent | InfoEvent | PhaseEvent | StepEvent | EvalEvent | PowerEvent | EnergyEvent | ProjectionEvent
          | BudgetEvent | HeartbeatEvent | SummaryEvent | ErrorEvent)
 EVENT_CLASSES: tuple[type[Event], ...] = typing.get_args(Event)
 _BY_KIND: dict[str, type[Event]] = {cls.kind: cls for cls in EVENT_CLASSES}
@@ -203,6 +224,10 @@ def _read_floats(value: object, _optional: bool) -> object:
     return numbers if all(n is not None and math.isfinite(n) for n in numbers) else _BAD
 
 
+def _read_bool(value: object, _optional: bool) -> object:
+    return value if isinstance(value, bool) else _BAD
+
+
 def _read_int(value: object, _optional: bool) -> object:
     return value if isinstance(value, int) and not isinstance(value, bool) else _BAD
 
@@ -216,7 +241,7 @@ def _read_mapping(value: object, _optional: bool) -> object:
 
 
 _READERS: dict[object, Callable[[object, bool], object]] = {
-    float: _read_float, int: _read_int, str: _read_str,
+    float: _read_float, int: _read_int, str: _read_str, bool: _read_bool,
     tuple[float, ...]: _read_floats, Mapping[str, Any]: _read_mapping,
 }
 

@@ -132,6 +132,11 @@ METRICS: tuple[Metric, ...] = (
     _energy("ram_energy_kwh", "RAM energy"),
     _energy("gpu_nvml_energy_kwh", "GPU energy (NVML counter)"),
     _energy("gpu_power_integrated_kwh", "GPU energy (integrated power)"),
+    # With an idle baseline (config idle_baseline_s): the run's energy less idle power × measured time.
+    _energy("energy_above_idle_kwh", "energy above idle"),
+    Metric("idle_power_w", "idle power", "idle W", "W", ".1f"),
+    # The measured interval: the phases load, train, eval and save, which add up to it.
+    Metric("measured_s", "measured time", "measured", "s", ".1f", readable=fmt_duration),
     *(_power(source, kind) for source in ("gpu", "cpu", "ram") for kind in ("avg", "peak")),
     _count("steps", "steps", MEASURED),  # a crashed run's come from its last step event
     _count("total_steps", "total steps"),
@@ -141,7 +146,7 @@ METRICS: tuple[Metric, ...] = (
     _count("trainable_params", "trainable params"),
     _count("total_params", "total params"),
     Metric("trainable_fraction", "trainable fraction", "trainable", spec=".4f", statuses=TRAINED),
-    _count("evaluated_at_step", "evaluated at step", frozenset({"stopped"})),  # a budget stop's last evaluation
+    _count("evaluated_at_step", "evaluated at step", EVALUATED),  # the evaluation that is the result
     _count("diverged_at_step", "diverged at step", frozenset({"diverged"})),
 )
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}

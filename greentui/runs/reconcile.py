@@ -44,9 +44,11 @@ def reconcile(store: RunStore) -> list[str]:
         _keep_curves(run_dir, stored_curves(run))
         if run.final_status is not None:
             # The worker finished but could not write the store (full disk, say): its events can.
-            measurement = dict(run.summary.measurement) if run.summary and run.summary.measurement else {}
+            summary = run.summary
+            measurement = dict(summary.measurement) if summary and summary.measurement else {}
+            phases = dict(summary.phases) if summary and summary.phases else {}
             store.update(record.id, status=run.final_status, finished_at=utc_now(), metrics=final_metrics(run),
-                         measurement=measurement, error=run.reason)
+                         measurement=measurement, phases=phases, error=run.reason)
             continue
         skipped = f" ({events.skipped} unreadable event lines skipped)" if events.skipped else ""
         store.update(record.id, status="crashed", finished_at=utc_now(), metrics=final_metrics(run),

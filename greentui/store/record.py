@@ -53,6 +53,7 @@ class RunRecord:
     versions: Mapping[str, Any] = field(default_factory=dict)
     sweep: Mapping[str, Any] = field(default_factory=dict)  # {id, role, repeat} for a sweep's runs
     process: Mapping[str, Any] = field(default_factory=dict)  # the worker's identity (greentui.runs.identity)
+    phases: Mapping[str, Any] = field(default_factory=dict)  # load/train/eval/save: duration_s, energy_kwh, emissions_kg
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any], copy: bool = True) -> RunRecord:
@@ -100,7 +101,7 @@ class RunRecord:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(RunRecord))
-_MAPPINGS = ("config", "hardware", "measurement", "metrics", "curves", "versions", "sweep", "process")
+_MAPPINGS = ("config", "hardware", "measurement", "metrics", "curves", "versions", "sweep", "process", "phases")
 _OPTIONAL_TEXTS = ("started_at", "finished_at", "error")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from transformers import TrainerCallback
 
@@ -23,14 +23,21 @@ class Diverged(RuntimeError):
 class EventCallback(TrainerCallback):
     """Emits step and eval events; stops training when `stop_requested` is set."""
 
-    def __init__(self, events: EventWriter, stop_requested: threading.Event, samples_per_step: int) -> None:
+    def __init__(self, events: EventWriter, stop_requested: threading.Event, samples_per_step: int,
+                 eval_batch_done: Callable[[int], None] | None = None) -> None:
         self.events = events
         self.stop_requested = stop_requested
         self.samples_per_step = samples_per_step
+        self.eval_batch_done = eval_batch_done  # told the batches of the current evaluation done so far
         self.stopped_at: int | None = None
         self.last_step = 0
         self.last_eval: dict[str, Any] | None = None  # the Trainer's metrics of the latest evaluation
         self.last_eval_step: int | None = None
+        self.evals: dict[int, dict[str, Any]] = {}  # every evaluation's metrics, by step
+        self.final_next = False  # the next evaluation is the run's final one (set by the worker)
+        self.final_emitted = False
+        self.final_step: int | None = None  # the step of the evaluation that is the run's result
+        self._eval_batches = 0
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.events.emit(InfoEvent(message="training started", phase="training", total_steps=state.max_steps))
@@ -63,15 +70,31 @@ class EventCallback(TrainerCallback):
             samples=state.global_step * self.samples_per_step,
         ))
 
+    def on_prediction_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._eval_batches += 1
+        if self.eval_batch_done is not None:
+            self.eval_batch_done(self._eval_batches)
+
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, Any] | None = None, **kwargs: Any) -> None:
         metrics = metrics or {}
+        self._eval_batches = 0
         self.last_eval, self.last_eval_step = metrics, state.global_step
+        self.evals[state.global_step] = metrics
+        # The last step's scheduled evaluation is the run's result, unless a best checkpoint is loaded back after it.
+        final = self.final_next or (state.global_step >= state.max_steps and not args.load_best_model_at_end)
+        self.emit_eval(state.global_step, state.epoch, metrics, final)
+
+    def emit_eval(self, step: int, epoch: float | None, metrics: dict[str, Any], final: bool) -> None:
+        """An eval event; `final` marks the one evaluation whose result is the run's."""
+        final = final and not self.final_emitted
+        self.final_emitted = self.final_emitted or final
         self.events.emit(EvalEvent(
-            step=state.global_step,
-            epoch=round(float(state.epoch or 0.0), 4),
+            step=step,
+            epoch=round(float(epoch or 0.0), 4),
             accuracy=_float_or_none(metrics.get("eval_accuracy")),
             f1=_float_or_none(metrics.get("eval_f1")),
             eval_loss=_float_or_none(metrics.get("eval_loss")),
+            final=final,
         ))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from greentui.bundled import bundled_path, is_bundled
 from greentui.config import RunConfig
@@ -94,8 +94,11 @@ class PreparedData:
     eval_split: str
 
 
-def load_data(config: RunConfig, tokenizer: Any) -> PreparedData:
-    """Load, reduce and tokenise the dataset; padding to max_length unless dynamic padding is on."""
+def load_data(config: RunConfig, tokenizer: Any, progress: Callable[[int, int], None] | None = None) -> PreparedData:
+    """Load, reduce and tokenise the dataset; padding to max_length unless dynamic padding is on.
+
+    `progress(done, total)` is told the rows tokenised so far, of both splits (not at all when the
+    datasets cache already holds them)."""
     from datasets import load_dataset
 
     source = resolve(config.dataset)
@@ -114,6 +117,8 @@ def load_data(config: RunConfig, tokenizer: Any) -> PreparedData:
     train = _reduce(splits["train"], config.train_samples, config.seed)
     evaluation = _reduce(splits[eval_split], config.eval_samples, config.seed)
     labels = sorted(set(splits["train"][config.label_column]))
+    rows = len(train) + len(evaluation)
+    tokenised = [0]
 
     def tokenize(batch: dict[str, list]) -> dict[str, list]:
         encoded = tokenizer(
@@ -125,6 +130,9 @@ def load_data(config: RunConfig, tokenizer: Any) -> PreparedData:
         encoded["labels"] = batch[config.label_column]
         # Precomputed lengths spare the length-grouped sampler a pass over the data.
         encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+        tokenised[0] += len(encoded["input_ids"])
+        if progress is not None:
+            progress(min(tokenised[0], rows), rows)
         return encoded
 
     drop = splits["train"].column_names

@@ -14,12 +14,24 @@ from typing import Any
 from greentui.config import RunConfig
 from greentui.events.log import EVENTS_FILE, EventWriter, read_all
 from greentui.events.reducer import fold
-from greentui.events.schema import ErrorEvent, HeartbeatEvent, InfoEvent, StatusEvent, SummaryEvent
+from greentui.events.schema import (
+    EVAL,
+    LOAD,
+    SAVE,
+    TRAIN,
+    ErrorEvent,
+    HeartbeatEvent,
+    InfoEvent,
+    StatusEvent,
+    SummaryEvent,
+)
 from greentui.metrics.curves import stored_curves
 from greentui.metrics.derived import derived_metrics
 from greentui.store.curves import CURVES_FILE, save_curves
 from greentui.store.record import utc_now
 from greentui.store.run_store import RunStore, StoreError
+from greentui.worker.idle import IdleBaseline, measure_idle
+from greentui.worker.phases import PhaseClock
 from greentui.worker.system import hardware_facts, library_versions
 
 HEARTBEAT_S = 5.0
@@ -48,12 +60,16 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     from greentui.worker.telemetry import Telemetry
 
     telemetry = Telemetry(run_dir, config.country, events)
+    clock = PhaseClock(events, telemetry.reading)
     status, error = "failed", None
     metrics: dict[str, Any] = {}
     progress = TrainingProgress()
+    baseline: IdleBaseline | None = None
     try:
         telemetry.start()
-        status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry, progress)
+        baseline = measure_idle(config.idle_baseline_s, telemetry, clock, stop_requested)
+        clock.enter(LOAD)
+        status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry, progress, clock)
     except BaseException as err:  # noqa: BLE001 - every failure must end in a stored record
         status, error = _classify_failure(err)
         metrics.update(progress.metrics())  # how far training got, so the derived metrics exist too
@@ -64,14 +80,19 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         heartbeat.set()
         measured = telemetry.stop()
         metrics.update(measured["metrics"])
+        phases = clock.close(_final_reading(measured["metrics"]))
+        metrics["measured_s"] = round(sum(p["duration_s"] for p in phases.values()), 3)
+        if baseline is not None:
+            metrics.update(baseline.metrics(metrics))
+            measured["measurement"]["idle_baseline"] = baseline.describe()
         folded = fold(read_all(run_dir / EVENTS_FILE))
         # Average and peak power as every reader of the events defines them (the reducer's).
         metrics.update({k: v for k, v in folded.metrics().items() if k.endswith("_power_w")})
         metrics.update(derived_metrics(metrics))
         _save_curves(run_dir, events, stored_curves(folded))
-        events.emit(SummaryEvent(status=status, metrics=metrics, measurement=measured["measurement"]))
+        events.emit(SummaryEvent(status=status, metrics=metrics, measurement=measured["measurement"], phases=phases))
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
-                      measurement=measured["measurement"], error=error)
+                      measurement=measured["measurement"], phases=phases, error=error)
         events.emit(StatusEvent(status=status, reason=error))
         events.close()
     return 0 if status == "completed" else 1
@@ -107,19 +128,25 @@ class TrainingProgress:
 
 
 def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested: threading.Event,
-           telemetry: Any, progress: TrainingProgress) -> tuple[str, dict[str, Any], str | None]:
-    """Train and evaluate; (status, metrics, why it stopped early or None)."""
+           telemetry: Any, progress: TrainingProgress, clock: PhaseClock) -> tuple[str, dict[str, Any], str | None]:
+    """Load, train and evaluate once at the end; (status, metrics, why it stopped early or None)."""
     from greentui.worker.budget import BudgetGuard
     from greentui.worker.callbacks import EventCallback, watch_loss
     from greentui.worker.training import build_plan
 
     samples_per_step = config.batch_size * config.grad_accum_steps
-    callback = EventCallback(events, stop_requested, samples_per_step)
+    eval_batches = [0]  # one evaluation's batches, known once the data is loaded
+    callback = EventCallback(events, stop_requested, samples_per_step,
+                             eval_batch_done=lambda done: clock.progress(done, eval_batches[0], "batches", "evaluating"))
     guard = BudgetGuard(events, lambda: telemetry.latest, config.energy_budget_kwh, config.co2_budget_kg,
                         measuring=telemetry.tracker is not None)
-    plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback, guard])
+    plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback, guard],
+                      tokenising=lambda done, total: clock.progress(done, total, "rows", "tokenising"))
+    eval_batches[0] = plan.eval_batches
+    trainer = plan.trainer
+    _mark_phases(trainer, clock)
     fault = os.environ.get("GREENTUI_FAULT_NAN_STEP")
-    watch_loss(plan.trainer.model, callback, nan_at_step=int(fault) if fault else None)
+    watch_loss(trainer.model, callback, nan_at_step=int(fault) if fault else None)
     events.emit(InfoEvent(
         message="setup done",
         device=plan.device,
@@ -129,13 +156,11 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         trainable_params=plan.trainable_params,
         total_params=plan.total_params,
     ))
+    clock.enter(TRAIN)
     progress.start(callback, samples_per_step, int(plan.train_samples * config.epochs))
-    output = plan.trainer.train()
-    progress.end(plan.trainer.state.global_step)
-    # A spent budget allows no final evaluation: the last one during training (if any) stands.
-    if not guard.exceeded:
-        events.emit(InfoEvent(message="final evaluation", phase="evaluating"))
-    final_eval = (callback.last_eval or {}) if guard.exceeded else plan.trainer.evaluate()
+    output = trainer.train()
+    progress.end(trainer.state.global_step)
+    final_eval = _final_evaluation(trainer, callback, budget_spent=bool(guard.exceeded))
     metrics = {
         "accuracy": final_eval.get("eval_accuracy"),
         "f1": final_eval.get("eval_f1"),
@@ -148,12 +173,57 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         "trainable_params": plan.trainable_params,
         "total_params": plan.total_params,
         "trainable_fraction": plan.trainable_params / max(1, plan.total_params),
+        "evaluated_at_step": callback.final_step,
     }
-    if guard.exceeded:
-        metrics["evaluated_at_step"] = callback.last_eval_step  # None: stopped before any evaluation
-    _remove_checkpoints(run_dir / "checkpoints")
+    with clock.within(SAVE, "removing checkpoints"):
+        _remove_checkpoints(run_dir / "checkpoints")
     status = "stopped" if callback.stopped_at is not None or guard.exceeded else "completed"
     return status, metrics, guard.exceeded
+
+
+def _mark_phases(trainer: Any, clock: PhaseClock) -> None:
+    """Time every evaluation as `eval` and checkpoint saves and loads as `save`, wherever the Trainer makes them.
+
+    The Trainer calls these through `self`, so wrapping them on the instance catches its own calls too."""
+    trainer.evaluate = clock.wrap(EVAL, trainer.evaluate)
+    for name in ("_save_checkpoint", "_load_best_model"):  # private, hence checked: a rename only loses the split
+        if callable(getattr(trainer, name, None)):
+            setattr(trainer, name, clock.wrap(SAVE, getattr(trainer, name)))
+
+
+def _final_evaluation(trainer: Any, callback: Any, budget_spent: bool) -> dict[str, Any]:
+    """The run's result: one evaluation of the final weights, made now only where none exists yet.
+
+    The weights the run ends with were already evaluated when the Trainer's last scheduled evaluation
+    fell on the last step, or when early stopping loaded back its best checkpoint (evaluated at
+    its step); a spent budget allows no more work, so the last evaluation during training stands.
+    Either way exactly one eval event is marked final.
+    """
+    state = trainer.state
+    best = state.best_global_step if trainer.args.load_best_model_at_end else None
+    if budget_spent:
+        step = callback.last_eval_step
+    elif best is not None and best in callback.evals:
+        step = best
+    elif callback.last_eval_step == state.global_step and not trainer.args.load_best_model_at_end:
+        step = state.global_step
+    else:
+        callback.final_next = True
+        trainer.evaluate()  # its on_evaluate emits the final eval event
+        callback.final_step = state.global_step
+        return callback.last_eval or {}
+    callback.final_step = step
+    if step is None:
+        return {}
+    if not callback.final_emitted:  # say which evaluation the result is (its curve point exists already)
+        callback.emit_eval(step, state.epoch, callback.evals[step], final=True)
+    return callback.evals[step]
+
+
+def _final_reading(figures: dict[str, Any]) -> tuple[float, float] | None:
+    """CodeCarbon's final (kWh, kg), where it gave them: the end of the last phase."""
+    energy, emissions = figures.get("energy_kwh"), figures.get("emissions_kg")
+    return (energy, emissions) if isinstance(energy, float) and isinstance(emissions, float) else None
 
 
 def _classify_failure(err: BaseException) -> tuple[str, str]:

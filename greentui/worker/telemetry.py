@@ -39,6 +39,7 @@ class Telemetry:
         self.latest: dict[str, float] | None = None  # the last energy figures and their `measured_at`
         self.totals: CodeCarbonTotals | None = None  # CodeCarbon's totals, handed over by its output hook
         self.nvml = NvmlSampler()
+        self._offset: EnergyEvent | None = None  # totals left out of the run's figures (the idle baseline)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="greentui-telemetry", daemon=True)
 
@@ -94,7 +95,7 @@ class Telemetry:
             fields.update(sample.as_event())
         if live is not None:
             data, measured_at = live
-            self._remember(_energy_event(data), measured_at)  # each second for the guard; energy events every 2 s
+            self._remember(self._rebased(_energy_event(data)), measured_at)  # each second for the guard; events every 2 s
             fields["cpu_w"] = float(data.cpu_power)
             fields["ram_w"] = float(data.ram_power)
         if fields:
@@ -110,9 +111,51 @@ class Telemetry:
         if totals is None:
             return None
         data, measured_at = totals
-        event = self.events.emit(_energy_event(data))
+        event = self.events.emit(self._rebased(_energy_event(data)))
         self._remember(event, measured_at)
         return event
+
+    def reading(self) -> tuple[float, float] | None:
+        """Cumulative kWh and kg CO₂ of the run now (None before CodeCarbon's first measurement)."""
+        now = self._now()
+        return None if now is None else (now.energy_kwh, now.emissions_kg)
+
+    def rebase(self) -> EnergyEvent | None:
+        """From now on, energy counts from here: what was measured so far (the idle baseline) is left out.
+
+        Returns what had been measured, None without CodeCarbon."""
+        self._offset = None
+        self._offset = self._now()
+        return self._offset
+
+    def _now(self) -> EnergyEvent | None:
+        # CodeCarbon's last measurement (at most a second old) plus each part's power since then.
+        live = self._live_totals()
+        if live is None:
+            return None
+        data, measured_at = live
+        hours = max(0.0, time.perf_counter() - measured_at) / 3600.0
+        cpu, gpu, ram = (float(w) * hours / 1000.0 for w in (data.cpu_power, data.gpu_power, data.ram_power))
+        energy = float(data.energy_consumed)
+        intensity = float(data.emissions) / energy if energy > 0 else 0.0
+        return self._rebased(EnergyEvent(
+            energy_kwh=energy + cpu + gpu + ram, emissions_kg=float(data.emissions) + (cpu + gpu + ram) * intensity,
+            cpu_energy_kwh=float(data.cpu_energy) + cpu, gpu_energy_kwh=float(data.gpu_energy) + gpu,
+            ram_energy_kwh=float(data.ram_energy) + ram))
+
+    def _rebased(self, event: EnergyEvent) -> EnergyEvent:
+        offset = self._offset
+        if offset is None:
+            return event
+
+        def less(value: float | None, base: float | None) -> float | None:
+            return None if value is None else value - (base or 0.0)
+
+        return EnergyEvent(t=event.t, energy_kwh=event.energy_kwh - offset.energy_kwh,
+                           emissions_kg=event.emissions_kg - offset.emissions_kg,
+                           cpu_energy_kwh=less(event.cpu_energy_kwh, offset.cpu_energy_kwh),
+                           gpu_energy_kwh=less(event.gpu_energy_kwh, offset.gpu_energy_kwh),
+                           ram_energy_kwh=less(event.ram_energy_kwh, offset.ram_energy_kwh))
 
     def _remember(self, event: EnergyEvent, measured_at: float) -> None:
         # CodeCarbon's totals are as of its last measurement (each CODECARBON_INTERVAL_S; the time

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -29,6 +29,7 @@ class TrainingPlan:
     trainable_params: int
     total_params: int
     device: str
+    eval_batches: int  # batches in one evaluation
 
 
 def compute_metrics(prediction: Any) -> dict[str, float]:
@@ -77,8 +78,9 @@ def _device(config: RunConfig) -> str:
     return "cuda" if has_cuda else "cpu"
 
 
-def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None = None) -> TrainingPlan:
-    """Load model and data and build the Trainer that `trainer.train()` runs."""
+def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None = None,
+               tokenising: Callable[[int, int], None] | None = None) -> TrainingPlan:
+    """Load model and data and build the Trainer that `trainer.train()` runs (`tokenising`: see load_data)."""
     from transformers import (
         DataCollatorWithPadding,
         EarlyStoppingCallback,
@@ -91,7 +93,7 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
     device = _device(config)
     set_seed(config.seed)
     tokenizer = load_tokenizer(config)
-    data: PreparedData = load_data(config, tokenizer)
+    data: PreparedData = load_data(config, tokenizer, tokenising)
     model = load_model(config, data.num_labels)
 
     batches_per_epoch = math.ceil(len(data.train) / config.batch_size)
@@ -99,12 +101,13 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
     total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
     eval_every = max(1, steps_per_epoch // config.evals_per_epoch)
     early_stopping = config.early_stopping_patience > 0
+    eval_batch_size = max(config.batch_size, 32)
 
     args = TrainingArguments(
         output_dir=str(output_dir),
         num_train_epochs=config.epochs,
         per_device_train_batch_size=config.batch_size,
-        per_device_eval_batch_size=max(config.batch_size, 32),
+        per_device_eval_batch_size=eval_batch_size,
         learning_rate=config.learning_rate,
         weight_decay=config.weight_decay,
         lr_scheduler_type=_scheduler_name(config),
@@ -157,6 +160,7 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
         trainable_params=trainable,
         total_params=total,
         device=device,
+        eval_batches=math.ceil(len(data.eval) / eval_batch_size),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 from greentui.events.reducer import Point, RunReducer, RunSnapshot, Series
 from greentui.events.schema import Event, StatusEvent
 from greentui.metrics.derived import derived_metrics
+from greentui.report.printable import printable
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class LiveSnapshot:
     """Everything the live panels draw, at one moment."""
 
     status: str = "running"
+    activity: str = "loading…"  # what the run is doing: `tokenising 3,000/5,000 rows`, `evaluating 12/32 batches`
     reason: str | None = None
     step: int = 0
     total_steps: int | None = None
@@ -112,8 +114,11 @@ class LiveState:
         projection = run.projection
         running = run.status == "running"
         return LiveSnapshot(
-            status=run.status, reason=run.reason, step=run.step, total_steps=run.total_steps,
-            epoch=run.epoch, elapsed_s=run.elapsed_s, eta_s=run.eta_s,
+            # Text from the events file is untrusted: shown escaped, never as control codes.
+            status=printable(run.status), activity=printable(run.activity),
+            reason=printable(run.reason) if run.reason else None, step=run.step, total_steps=run.total_steps,
+            # The ETA is training's: while loading or evaluating it would read as the run's end.
+            epoch=run.epoch, elapsed_s=run.elapsed_s, eta_s=run.eta_s if run.phase == "training" else None,
             samples_per_s=derived.get("samples_per_s"), accuracy=run.accuracy, energy_kwh=run.energy_kwh,
             emissions_kg=run.emissions_kg,
             avg_w=total.average_w if total else None, peak_w=total.peak_w if total else None,
@@ -123,7 +128,7 @@ class LiveState:
             # A finished run has its measured figures, and a budget stop is its status reason.
             projected=(projection.duration_s, projection.energy_kwh, projection.emissions_kg)
             if projection and running else None,
-            budget_note=run.budget_note if running else None,
+            budget_note=printable(run.budget_note) if running and run.budget_note else None,
         )
 
 

@@ -19,6 +19,8 @@ def strip_text(snap: LiveSnapshot) -> Text:
     text = Text()
     # Four short lines rather than two long ones: each fits an 80-column terminal.
     text.append(f" {snap.status} ", style=STATUS_STYLES.get(snap.status, "bold red") + " reverse")
+    if snap.status == "running":
+        text.append(f" {snap.activity}", style="bold")
     text.append(f"  step {snap.step}/{total} · epoch {fmt(snap.epoch, '.2f')} · "
                 f"elapsed {fmt_duration(snap.elapsed_s)} · ETA {fmt_duration(snap.eta_s)}\n")
     text.append(" " + " · ".join(metric(k).phrase(getattr(snap, k)) for k in FIGURES) + "\n")

@@ -44,7 +44,11 @@ def test_tiny_preset_completes_and_exports(store_path: Path) -> None:
     events = read_all(store_path.parent / record.run_dir / EVENTS_FILE)
     last_energy = [e for e in events if e.kind == "energy"][-1]
     assert last_energy.emissions_kg == pytest.approx(metrics["emissions_kg"])
-    assert {"status", "step", "eval", "power", "energy", "summary"} <= {e.kind for e in events}
+    assert {"status", "phase", "step", "eval", "power", "energy", "summary"} <= {e.kind for e in events}
+    # One evaluation per epoch and no second one at the end: the last step's is the result.
+    evals = [e for e in events if e.kind == "eval"]
+    assert len(evals) == record.config["epochs"] * record.config["evals_per_epoch"]
+    assert [e.final for e in evals].count(True) == 1 and evals[-1].final
 
     listed = greentui("ls", "--json", store=store_path)
     assert [r["id"] for r in json.loads(listed.stdout)] == [run_id]

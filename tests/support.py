@@ -131,7 +131,9 @@ def fixture_record(index: int, store: RunStore) -> RunRecord:
         finished_at=f"2026-11-21T10:{minute + 1:02d}:00+00:00",
         config=RunConfig().with_values(**changes).to_dict(), hardware={"cpu_model": "Test CPU", "cpu_count": 2},
         measurement={"method": "codecarbon-offline", "carbon_intensity_g_per_kwh": 475.0,
-                     "carbon_intensity_source": "world average (assumed: no country set)"},
+                     "carbon_intensity_source": "world average (assumed: no country set)",
+                     "uncertainty": {"energy_kwh": {"method": "TDP model + RAM model", "relative": 0.41,
+                                                    "basis": "parts combined in quadrature"}}},
         metrics=metrics, run_dir=f"runs/{run_id}",
     )
 

@@ -53,6 +53,15 @@ class PowerFigures:
 
     average_w: float
     peak_w: float
+    count: int = 0  # power events
+    spread_w: float = 0.0  # their standard deviation
+
+    @property
+    def relative_error(self) -> float | None:
+        """The mean's relative standard error (None below two events): what sampling adds to an integral."""
+        if self.count < 2 or self.average_w <= 0:
+            return None
+        return self.spread_w / self.average_w / self.count ** 0.5
 
 
 @dataclass(frozen=True)
@@ -107,10 +116,16 @@ class RunSnapshot:
 
 class _PowerStats:
     def __init__(self) -> None:
-        self.sum, self.count, self.peak = 0.0, 0, 0.0
+        self.sum, self.squares, self.count, self.peak = 0.0, 0.0, 0, 0.0
 
     def add(self, watts: float) -> None:
         self.sum, self.count, self.peak = self.sum + watts, self.count + 1, max(self.peak, watts)
+        self.squares += watts * watts
+
+    def figures(self) -> PowerFigures:
+        mean = self.sum / self.count
+        variance = (self.squares - self.count * mean * mean) / (self.count - 1) if self.count > 1 else 0.0
+        return PowerFigures(mean, self.peak, self.count, max(0.0, variance) ** 0.5)
 
 
 class RunReducer:
@@ -253,8 +268,7 @@ class RunReducer:
                 **self._state, status=self.status, step=self.step,
                 elapsed_s=self._t_last - self._t0 if self._t0 is not None else 0.0,
                 training_s=self._training_s(), eta_s=self._eta_s(),
-                power={source: PowerFigures(stats.sum / stats.count, stats.peak)
-                       for source, stats in self._power.items()},
+                power={source: stats.figures() for source, stats in self._power.items()},
                 power_series={label: tuple(points) for label, points in self._power_series.items()},
                 curves={name: tuple(points) for name, points in self._curves.items()},
             )

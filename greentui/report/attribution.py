@@ -4,6 +4,11 @@ Spread is the sample standard deviation over a combination's completed repeats (
 single run). A change is flagged as noise when it is smaller than the combined spread of the
 two groups, sqrt(sd_baseline² + sd_combination²): the difference could come from running the
 same thing twice. Without repeats on both sides nothing can be said, and the flag says so.
+
+Energy and CO₂ carry a stated measurement uncertainty too (greentui.metrics.uncertainty). It is
+systematic, shared by runs measured the same way on the same machine, so it cancels in a change
+between such groups; where the two groups were measured differently (another machine, another
+CPU or GPU method) it does not, and each side's bound is added to the spread in quadrature.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Callable, Iterable, Sequence
 
 from greentui.metrics.pareto import pareto_front
 from greentui.metrics.registry import Metric, metric
+from greentui.metrics.uncertainty import relative_of
 from greentui.store.record import RunRecord
 from greentui.sweep.plan import BASELINE
 
@@ -62,21 +68,43 @@ def completed_groups(records: Iterable[RunRecord], role_of: Callable[[RunRecord]
     return groups
 
 
+def setup_of(record: RunRecord) -> tuple[str, ...]:
+    """How a run was measured and where: runs with the same setup share their systematic errors."""
+    how, hw = record.measurement, record.hardware
+    gpus = hw.get("gpus")
+    return (str(how.get("method")), str(how.get("cpu")), str(how.get("codecarbon_gpu")), str(hw.get("cpu_model")),
+            " ".join(map(str, gpus)) if isinstance(gpus, list) else "")
+
+
+def _mean_bound(runs: Sequence[RunRecord]) -> float:
+    values = [u for r in runs if (u := relative_of(r.measurement)) is not None]
+    return mean(values) if values else 0.0
+
+
 def attribute(groups: dict[str, list[RunRecord]], baseline: str = BASELINE) -> list[Attribution]:
     """One row per group, the baseline first; the energy–accuracy Pareto front marked."""
     stats = {role: {name: Stat.of([v * m.scale for r in runs if (v := r.metric(m.key)) is not None])
                     for name, m in MEASURES.items()} for role, runs in groups.items()}
     base = stats.get(baseline, {})
+    setups = {role: {setup_of(r) for r in runs} for role, runs in groups.items()}
+    bounds = {role: _mean_bound(runs) for role, runs in groups.items()}
     rows = []
     for role in sorted(groups, key=lambda r: r != baseline):
         own = stats[role]
-        change, pct, noise = {}, {}, {}
+        change: dict[str, float | None] = {}
+        pct: dict[str, float | None] = {}
+        noise: dict[str, bool | None] = {}
         for name in MEASURES:
             a, b = base.get(name), own[name]
             change[name] = b.mean - a.mean if a and b else None
             pct[name] = 100 * (b.mean - a.mean) / a.mean if a and b and a.mean else None
-            noise[name] = (abs(b.mean - a.mean) < sqrt(a.spread ** 2 + b.spread ** 2)
-                           if a and b and a.spread is not None and b.spread is not None else None)
+            if not (a and b and a.spread is not None and b.spread is not None):
+                noise[name] = None
+                continue
+            allowed = a.spread ** 2 + b.spread ** 2
+            if name in ("energy", "co2") and setups[role] != setups.get(baseline):
+                allowed += (a.mean * bounds.get(baseline, 0.0)) ** 2 + (b.mean * bounds[role]) ** 2
+            noise[name] = abs(b.mean - a.mean) < sqrt(allowed)
         energy, accuracy = own["energy"], own["accuracy"]
         ratio = energy.mean / accuracy.mean if energy and accuracy and accuracy.mean else None
         rows.append(Attribution(role, len(groups[role]), own, change, pct, noise, ratio))

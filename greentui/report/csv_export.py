@@ -13,7 +13,10 @@ from greentui.store.atomic import replace_text
 from greentui.store.record import RunRecord
 
 TOP_LEVEL = ("id", "name", "status", "created_at", "started_at", "finished_at", "error")
-NESTED = ("metrics", "hardware", "measurement", "versions", "sweep")  # sweep.id/role/repeat for a sweep's runs
+# sweep.id/role/repeat for a sweep's runs; nested mappings go on with dots: phases.train.energy_kwh,
+# measurement.uncertainty.energy_kwh.relative.
+NESTED = ("metrics", "hardware", "measurement", "phases", "versions", "sweep")
+MAX_DEPTH = 4  # deeper than any record greentui writes: a crafted one cannot make columns without end
 # Spreadsheets run cells that start with these as formulas (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\ufe66\ufe62\ufe63\uff20")  # ASCII and full-width / small forms
@@ -26,9 +29,18 @@ def flatten(record: RunRecord) -> dict[str, Any]:
     for key in KEYS:
         row[f"config.{key}"] = record.config.get(key)
     for section in NESTED:
-        for key, value in getattr(record, section).items():
-            row[f"{section}.{key}"] = "; ".join(map(str, value)) if isinstance(value, list) else value
+        _flatten_into(row, section, getattr(record, section), MAX_DEPTH)
     return row
+
+
+def _flatten_into(row: dict[str, Any], prefix: str, value: Any, depth: int) -> None:
+    if isinstance(value, dict) and depth > 0:
+        for key, inner in value.items():
+            _flatten_into(row, f"{prefix}.{key}", inner, depth - 1)
+    elif isinstance(value, list):
+        row[prefix] = "; ".join(map(str, value))
+    else:
+        row[prefix] = value
 
 
 def neutralise(value: Any) -> Any:

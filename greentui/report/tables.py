@@ -7,6 +7,7 @@ import io
 from typing import Any, Sequence
 
 from greentui.metrics.registry import metric
+from greentui.metrics.uncertainty import relative_of
 from greentui.report.attribution import MEASURES, Attribution, Stat
 from greentui.store.record import RunRecord
 
@@ -28,8 +29,10 @@ def measurement_note(records: Sequence[RunRecord]) -> str | None:
         hw, how = record.hardware, record.measurement
         gpus = ", ".join(hw.get("gpus") or []) or "no GPU"
         gpu_method = str(how.get("gpu", "?")).split(":")[0]  # the reason after the colon is long
+        stated = relative_of(how)
+        bound = f", stated uncertainty ±{stated:.0%}" if stated is not None else ""
         text = (f"{hw.get('cpu_model', '?')} ×{hw.get('cpu_count', '?')}, {gpus}, trained on {hw.get('device', '?')}; "
-                f"energy by {how.get('method', '?')} (CPU: {how.get('cpu', '?')}; GPU: {gpu_method}); "
+                f"energy by {how.get('method', '?')} (CPU: {how.get('cpu', '?')}; GPU: {gpu_method}{bound}); "
                 f"CO₂ at {how.get('carbon_intensity_g_per_kwh', '?')} g/kWh, {how.get('carbon_intensity_source', '?')}")
         if text not in setups:
             setups.append(text)

@@ -13,7 +13,7 @@ from typing import Any
 
 from greentui.config import RunConfig
 from greentui.events.log import EVENTS_FILE, EventWriter, read_all
-from greentui.events.reducer import fold
+from greentui.events.reducer import RunSnapshot, fold
 from greentui.events.schema import (
     EVAL,
     LOAD,
@@ -27,6 +27,7 @@ from greentui.events.schema import (
 )
 from greentui.metrics.curves import stored_curves
 from greentui.metrics.derived import derived_metrics
+from greentui.metrics.uncertainty import uncertainties
 from greentui.store.curves import CURVES_FILE, save_curves
 from greentui.store.record import utc_now
 from greentui.store.run_store import RunStore, StoreError
@@ -78,24 +79,34 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         events.emit(ErrorEvent(message=error, traceback=traceback.format_exc()[-4000:]))
     finally:
         heartbeat.set()
-        measured = telemetry.stop()
-        metrics.update(measured["metrics"])
-        phases = clock.close(_final_reading(measured["metrics"]))
-        metrics["measured_s"] = round(sum(p["duration_s"] for p in phases.values()), 3)
-        if baseline is not None:
-            metrics.update(baseline.metrics(metrics))
-            measured["measurement"]["idle_baseline"] = baseline.describe()
-        folded = fold(read_all(run_dir / EVENTS_FILE))
-        # Average and peak power as every reader of the events defines them (the reducer's).
-        metrics.update({k: v for k, v in folded.metrics().items() if k.endswith("_power_w")})
-        metrics.update(derived_metrics(metrics))
+        measurement, phases, folded = _stop_measuring(run_dir, telemetry, clock, baseline, metrics)
         _save_curves(run_dir, events, stored_curves(folded))
-        events.emit(SummaryEvent(status=status, metrics=metrics, measurement=measured["measurement"], phases=phases))
+        events.emit(SummaryEvent(status=status, metrics=metrics, measurement=measurement, phases=phases))
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
-                      measurement=measured["measurement"], phases=phases, error=error)
+                      measurement=measurement, phases=phases, error=error)
         events.emit(StatusEvent(status=status, reason=error))
         events.close()
     return 0 if status == "completed" else 1
+
+
+def _stop_measuring(run_dir: Path, telemetry: Any, clock: PhaseClock, baseline: IdleBaseline | None,
+                    metrics: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], RunSnapshot]:
+    """Stop the telemetry and add its figures to `metrics`; (measurement, phases, the folded events)."""
+    measured = telemetry.stop()
+    measurement: dict[str, Any] = measured["measurement"]
+    metrics.update(measured["metrics"])
+    phases = clock.close(_final_reading(measured["metrics"]))
+    metrics["measured_s"] = round(sum(p["duration_s"] for p in phases.values()), 3)
+    if baseline is not None:
+        metrics.update(baseline.metrics(metrics))
+        measurement["idle_baseline"] = baseline.describe()
+    folded = fold(read_all(run_dir / EVENTS_FILE))
+    # Average and peak power as every reader of the events defines them (the reducer's).
+    metrics.update({k: v for k, v in folded.metrics().items() if k.endswith("_power_w")})
+    metrics.update(derived_metrics(metrics))
+    gpu_power = folded.power.get("gpu")
+    measurement["uncertainty"] = uncertainties(metrics, measurement, gpu_power.relative_error if gpu_power else None)
+    return measurement, phases, folded
 
 
 class TrainingProgress:

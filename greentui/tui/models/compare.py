@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from greentui.metrics.registry import MISSING, Metric, metric
+from greentui.metrics.uncertainty import relative_of
 from greentui.store.record import RunRecord
 
 # The rows of the comparison, in order; labels, formats and which way is better are the registry's.
@@ -41,7 +42,14 @@ def metric_cells(runs: Sequence[RunRecord], baseline: int) -> list[tuple[str, li
             change = (value - base) / abs(base) * 100.0
             cells.append(MetricCell(text, change, declared.change_is_better(value, base)))
         table.append((declared.title, cells))
+        if declared.key == "energy_kwh":
+            table.append(("energy ± (stated)", [MetricCell(_bound_text(run)) for run in runs]))
     return table
+
+
+def _bound_text(run: RunRecord) -> str:
+    relative = relative_of(run.measurement)
+    return MISSING if relative is None else f"±{relative:.0%}"
 
 
 def differing_keys(runs: Sequence[RunRecord]) -> list[tuple[str, list[str]]]:

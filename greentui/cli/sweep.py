@@ -37,6 +37,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--baseline", metavar="RUN_ID", help="with --runs: the run (and its repeats) to compare against")
     report.add_argument("-o", "--output", type=Path, help="write to this file (.md or .csv) instead of stdout")
     report.add_argument("--format", choices=("md", "csv"), help="default: from the file name, else md")
+    report.add_argument("--include-contended", action="store_true",
+                        help="keep runs whose devices other work shared (left out by default)")
 
 
 def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
@@ -119,9 +121,9 @@ def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
     if args.runs:
         if not args.baseline:
             raise SweepError("--runs needs --baseline RUN_ID: the run the others are compared with")
-        text = runs_report(store, args.runs, args.baseline, fmt)
+        text = runs_report(store, args.runs, args.baseline, fmt, args.include_contended)
     elif args.sweep_id:
-        text = sweep_report(store, args.sweep_id, fmt)
+        text = sweep_report(store, args.sweep_id, fmt, args.include_contended)
     else:
         raise SweepError("name a sweep (greentui report SWEEP_ID) or runs (--runs ID... --baseline ID)")
     if args.output is None:

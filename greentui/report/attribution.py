@@ -19,6 +19,7 @@ from statistics import mean, stdev
 from typing import Callable, Iterable, Sequence
 
 from greentui.metrics.pareto import pareto_front
+from greentui.metrics.quality import is_contended
 from greentui.metrics.registry import Metric, metric
 from greentui.metrics.uncertainty import relative_of
 from greentui.store.record import RunRecord
@@ -59,13 +60,25 @@ class Attribution:
     pareto: bool = False
 
 
-def completed_groups(records: Iterable[RunRecord], role_of: Callable[[RunRecord], str]) -> dict[str, list[RunRecord]]:
-    """Completed runs grouped by role, in first-seen order."""
+def completed_groups(records: Iterable[RunRecord], role_of: Callable[[RunRecord], str],
+                     include_contended: bool = False) -> dict[str, list[RunRecord]]:
+    """Completed runs grouped by role, in first-seen order; contended runs left out unless asked for."""
     groups: dict[str, list[RunRecord]] = {}
     for record in records:
-        if record.status == "completed":
+        if record.status == "completed" and (include_contended or not is_contended(record.measurement)):
             groups.setdefault(role_of(record), []).append(record)
     return groups
+
+
+def contended_note(records: Iterable[RunRecord], included: bool) -> str | None:
+    """What the table says about its contended runs, None when there are none."""
+    count = sum(1 for r in records if r.status == "completed" and is_contended(r.measurement))
+    if not count:
+        return None
+    if included:
+        return f"⚠ {count} contended run(s) included (other work shared their devices): their energy is not theirs alone."
+    return (f"{count} contended run(s) left out (other work shared their devices); "
+            "--include-contended keeps them.")
 
 
 def setup_of(record: RunRecord) -> tuple[str, ...]:

@@ -10,24 +10,25 @@ if TYPE_CHECKING:
     from greentui.sweep.model import Sweep
 
 
-def sweep_attribution(store: RunStore, sweep: Sweep) -> tuple[list, list]:
+def sweep_attribution(store: RunStore, sweep: Sweep, include_contended: bool = False) -> tuple[list, list]:
     """(attribution rows in plan order, every run of the sweep) for a sweep."""
     from greentui.report.attribution import attribute, completed_groups
 
     records = [r for r in store.all() if r.sweep.get("id") == sweep.id]
-    groups = completed_groups(records, lambda r: r.sweep.get("role", "?"))
+    groups = completed_groups(records, lambda r: r.sweep.get("role", "?"), include_contended)
     order = list(dict.fromkeys(e.role for e in sweep.entries))
     rows = sorted(attribute(groups), key=lambda row: order.index(row.role) if row.role in order else len(order))
     return rows, records
 
 
-def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
+def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md", include_contended: bool = False) -> str:
     """The attribution table of a sweep, as Markdown or CSV text."""
+    from greentui.report.attribution import contended_note
     from greentui.report.tables import csv_text, markdown, measurement_note
     from greentui.sweep.queue import load_sweep
 
     sweep = load_sweep(store, sweep_id)
-    rows, records = sweep_attribution(store, sweep)
+    rows, records = sweep_attribution(store, sweep, include_contended)
     if fmt == "csv":
         return csv_text(rows)
     completed = sum(r.runs for r in rows)
@@ -38,13 +39,14 @@ def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md") -> str:
              f"lr {base.learning_rate:g}.",
              f"{completed} completed run(s) of {len(sweep.entries)} planned"
              + (f"; {left_out} not completed (left out)" if left_out else "") + "."]
-    notes += filter(None, [measurement_note(records)])
+    notes += filter(None, [contended_note(records, include_contended), measurement_note(records)])
     return markdown(rows, f"Sweep {sweep.id}", notes)
 
 
-def runs_report(store: RunStore, run_ids: list[str], baseline_id: str, fmt: str = "md") -> str:
+def runs_report(store: RunStore, run_ids: list[str], baseline_id: str, fmt: str = "md",
+                include_contended: bool = False) -> str:
     """The attribution table of any runs: grouped by technique tags, the baseline run's group first."""
-    from greentui.report.attribution import attribute, completed_groups
+    from greentui.report.attribution import attribute, completed_groups, contended_note
     from greentui.report.tables import csv_text, markdown
     from greentui.sweep.plan import BASELINE, SweepError
 
@@ -61,9 +63,10 @@ def runs_report(store: RunStore, run_ids: list[str], baseline_id: str, fmt: str 
         tags = record.techniques()
         return BASELINE if tags == base_tags else " ".join(tags) or "(no technique)"
 
-    rows = attribute(completed_groups(records, role_of))
+    rows = attribute(completed_groups(records, role_of, include_contended))
     if fmt == "csv":
         return csv_text(rows)
+    notes = [f"Grouped by technique tags; baseline: {records[0].name} ({' '.join(base_tags) or 'no technique'})."]
     return markdown(rows, f"{len(records)} runs against {records[0].id}",
-                    [f"Grouped by technique tags; baseline: {records[0].name} ({' '.join(base_tags) or 'no technique'})."])
+                    [*notes, *filter(None, [contended_note(records, include_contended)])])
 

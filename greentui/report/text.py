@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from greentui.metrics.registry import TABLE_METRICS, fmt, fmt_duration, metric
+from greentui.metrics.quality import badge_text, contention_text, is_simulated
+from greentui.metrics.registry import TABLE_METRICS, as_number, fmt, fmt_duration, metric
 from greentui.store.record import RunRecord
 from greentui.store.summary import RunRow
 
@@ -17,7 +18,7 @@ LIST_HEADER = ("id", "name", "status", "created", "techniques", *(m.short for m 
 def carbon_note(record: RunRecord) -> str:
     """Which carbon intensity the CO2 figure assumes."""
     source = record.measurement.get("carbon_intensity_source")
-    intensity = record.measurement.get("carbon_intensity_g_per_kwh")
+    intensity = as_number(record.measurement.get("carbon_intensity_g_per_kwh"))  # stored: any type may be there
     if not source:
         return ""
     return f"{intensity:.0f} g/kWh, {source}" if intensity is not None else str(source)
@@ -36,7 +37,10 @@ def one_line_summary(record: RunRecord) -> str:
     ]
     note = carbon_note(record)
     why = f"; {record.error}" if record.status == "stopped" and record.error else ""
-    return f"{record.id} {record.status}: " + ", ".join(parts) + (f" ({note})" if note else "") + why
+    contended = contention_text(record.measurement)
+    warning = f"; ⚠ contended: {contended}" if contended else ""
+    simulated = "; simulated GPU (a test, not a measurement)" if is_simulated(record.measurement) else ""
+    return f"{record.id} {record.status}: " + ", ".join(parts) + (f" ({note})" if note else "") + why + warning + simulated
 
 
 def list_row(record: RunRow) -> tuple[str, ...]:
@@ -44,7 +48,7 @@ def list_row(record: RunRow) -> tuple[str, ...]:
     return (
         record.id,
         record.name,
-        record.status,
+        badge_text(record.status, record.flags),
         record.created_at[:16].replace("T", " "),
         " ".join(record.techniques()) or "baseline",
         *(m.cell(record.metric(m.key)) for m in TABLE_METRICS),

@@ -19,7 +19,7 @@ from typing import Any, Iterable, Sequence
 from greentui.store.atomic import replace_file
 from greentui.store.summary import RunSummary
 
-HEADER = ["greentui-run-index", 1]
+HEADER = ["greentui-run-index", 2]  # 2: a run's flags (contended, simulated) after its pid
 Stamp = tuple[int, int, int]
 
 

@@ -87,6 +87,13 @@ class RunRecord:
         """Short technique tags of this run's config (unknown or old keys are tolerated)."""
         return list(self._techniques)
 
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """What makes this run's figures unfit to compare (greentui.metrics.quality): contended, simulated."""
+        from greentui.metrics.quality import flags_of
+
+        return flags_of(self.measurement)
+
     @cached_property
     def _techniques(self) -> tuple[str, ...]:
         # Cached: the history table filters, sorts and draws by these for every run on every

@@ -27,6 +27,8 @@ class RunRow(Protocol):
     def finished(self) -> bool: ...
     def metric(self, key: str) -> float | None: ...
     def techniques(self) -> list[str]: ...
+    @property
+    def flags(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,14 @@ class RunSummary:
     metrics: Mapping[str, float] = field(default_factory=dict)
     run_dir: str = ""
     pid: int | None = None
+    flags: tuple[str, ...] = ()  # greentui.metrics.quality: contended, simulated
 
     @classmethod
     def of(cls, record: RunRecord) -> RunSummary:
         """The summary of a full record."""
         metrics = {k: v for k in ROW_METRICS if (v := record.metric(k)) is not None}
         return cls(record.id, record.name, record.status, record.created_at, tuple(record.techniques()),
-                   metrics, record.run_dir, record.pid)
+                   metrics, record.run_dir, record.pid, record.flags)
 
     @property
     def finished(self) -> bool:
@@ -65,18 +68,18 @@ class RunSummary:
     def line(self) -> list[Any]:
         """This summary as an index line."""
         return ["run", self.id, self.name, self.status, self.created_at, list(self.tags), self.run_dir, self.pid,
-                *(self.metrics.get(k) for k in ROW_METRICS)]
+                list(self.flags), *(self.metrics.get(k) for k in ROW_METRICS)]
 
     @classmethod
     def from_line(cls, line: Sequence[Any]) -> RunSummary:
         """The summary an index line holds."""
         # The index is a file anyone who can write the store can write: anything off-type makes
         # the caller rebuild it from runs.json (ValueError), never reaches a widget.
-        texts, tags, pid = line[1:5], line[5], line[7]
-        if not (all(isinstance(v, str) for v in (*texts, line[6])) and isinstance(tags, list)
-                and all(isinstance(tag, str) for tag in tags) and (pid is None or type(pid) is int)):
+        texts, tags, pid, flags = line[1:5], line[5], line[7], line[8]
+        if not (all(isinstance(v, str) for v in (*texts, line[6])) and isinstance(tags, list) and isinstance(flags, list)
+                and all(isinstance(tag, str) for tag in (*tags, *flags)) and (pid is None or type(pid) is int)):
             raise ValueError("an index row of the wrong shape")
-        metrics = {k: float(v) for k, v in zip(ROW_METRICS, line[8:], strict=False)
+        metrics = {k: float(v) for k, v in zip(ROW_METRICS, line[9:], strict=False)
                    if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        return cls(line[1], line[2], line[3], line[4], tuple(tags), metrics, line[6], pid)
+        return cls(line[1], line[2], line[3], line[4], tuple(tags), metrics, line[6], pid, tuple(flags))
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from greentui.metrics.registry import MISSING, Metric, metric
+from greentui.metrics.quality import contention_share, is_contended
 from greentui.metrics.uncertainty import relative_of
 from greentui.store.record import RunRecord
 
@@ -44,7 +45,14 @@ def metric_cells(runs: Sequence[RunRecord], baseline: int) -> list[tuple[str, li
         table.append((declared.title, cells))
         if declared.key == "energy_kwh":
             table.append(("energy ± (stated)", [MetricCell(_bound_text(run)) for run in runs]))
+            table.append(("other work on devices", [MetricCell(_contention_cell(run)) for run in runs]))
     return table
+
+
+def _contention_cell(run: RunRecord) -> str:
+    share = contention_share(run.measurement)
+    text = MISSING if share is None else f"{share:.0%}"
+    return f"⚠ {text}" if is_contended(run.measurement) else text
 
 
 def _bound_text(run: RunRecord) -> str:

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
 from greentui.metrics.pareto import pareto_front
+from greentui.metrics.quality import is_contended
 from greentui.report.printable import printable
 from greentui.store.record import RunRecord
 from greentui.tui.app_access import app_of
@@ -110,15 +111,19 @@ class CompareScreen(Screen):
             energy, accuracy = run.metric("energy_kwh"), run.metric("accuracy")
             points.append((energy, accuracy) if energy is not None and accuracy is not None else None)
             labels.append(str(i + 1))
-        front = pareto_front(points)
+        # A contended run's energy is not its own: it is drawn, but it cannot make the front.
+        contended = [i for i, run in enumerate(self.runs) if is_contended(run.measurement)]
+        front = pareto_front([None if i in contended else p for i, p in enumerate(points)])
         shown = [(labels[i], p[0], p[1]) for i, p in enumerate(points) if p is not None]
         index_of = [i for i, p in enumerate(points) if p is not None]
         self.query_one("#pareto-chart", ScatterChart).show(
             "energy vs accuracy", shown, {index_of.index(i) for i in front})
         unbeaten = [short_label(i, self.names[i], 24) for i in sorted(front)]
         names = ", ".join(unbeaten) or "none (no run has both figures)"
+        left_out = ", ".join(short_label(i, self.names[i], 24) for i in contended)
         self.query_one("#pareto-note", Label).update(
-            f"Unbeaten on both energy and accuracy (Pareto front): {names}")
+            f"Unbeaten on both energy and accuracy (Pareto front): {names}"
+            + (f" · ⚠ contended, left out: {left_out}" if left_out else ""))
 
     def action_next_baseline(self) -> None:
         """Compare against the next run."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from greentui.metrics.registry import MISSING, Metric, metric
 from greentui.metrics.quality import contention_share, is_contended
+from greentui.metrics.registry import MISSING, Metric, metric
 from greentui.metrics.uncertainty import relative_of
 from greentui.store.record import RunRecord
 

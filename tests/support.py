@@ -1,4 +1,5 @@
-"""What the tests share: the real `greentui` command, waiting on state, and a store of fixed runs.
+"""What the tests share: the real `greentui` command, waiting on state, a store of fixed runs and
+simulated NVIDIA GPUs (tests/fake_gpu).
 
 It holds no tests itself (hence not test_*). Waits poll for a state or an event with a
 generous safety limit: they never assert how fast something happened, so a busy machine
@@ -29,14 +30,15 @@ from greentui.store.run_store import RunStore
 HANG_S = 600.0
 
 
-def greentui(*args: str, store: Path, timeout: float = HANG_S) -> subprocess.CompletedProcess[str]:
-    """Run the real command line in a subprocess, the way a user would."""
+def greentui(*args: str, store: Path, timeout: float = HANG_S,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real command line in a subprocess, the way a user would (`env`: variables to add)."""
     return subprocess.run(
         [sys.executable, "-m", "greentui", "--store", str(store), *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ},
+        env={**os.environ, **(env or {})},
         cwd=store.parent,
         check=False,
     )
@@ -59,6 +61,31 @@ async def wait_until_pilot(pilot: Any, condition: Callable[[], Any], what: str, 
         assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what}"
         await pilot.pause(every)
     return value
+
+
+FAKE_GPU_DIR = Path(__file__).parent / "fake_gpu"  # a pynvml stand-in and an nvidia-smi for it
+
+
+def simulated_gpu_env(tmp_path: Path, gpus: list[dict[str, Any]], **spec: Any) -> dict[str, str]:
+    """Variables under which a process (the worker, CodeCarbon) sees simulated NVIDIA GPUs, not real ones.
+
+    `gpus` are the GPU entries of the fake's spec, faults included, and `spec` its other keys
+    (both described in tests/fake_gpu/pynvml.py). The spec file is GREENTUI_FAKE_GPU_SPEC; a test
+    rewrites it with write_gpu_spec to change the processes listed mid-run.
+    """
+    path = tmp_path / "simulated-gpus.json"
+    write_gpu_spec(path, {"gpus": gpus, **spec})
+    inherited = [os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []
+    return {"PYTHONPATH": os.pathsep.join([str(FAKE_GPU_DIR), *inherited]),
+            "PATH": os.pathsep.join([str(FAKE_GPU_DIR), os.environ.get("PATH", os.defpath)]),
+            "GREENTUI_FAKE_GPU_SPEC": str(path)}
+
+
+def write_gpu_spec(path: Path, spec: dict[str, Any]) -> None:
+    """Write the fake GPUs' spec whole (a rename): the fake re-reads it for the processes at any time."""
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(spec), encoding="utf-8")
+    partial.replace(path)
 
 
 T0 = 1795317000.0  # fixed epoch seconds for fixture events

@@ -54,7 +54,11 @@ class Telemetry:
 
             logging.getLogger("codecarbon").setLevel(logging.ERROR)
             self.totals = CodeCarbonTotals()
+            # CodeCarbon measures the run's GPUs only, the sampler's: given as NVML indices, since
+            # CodeCarbon 3.3 matches no "GPU-…" UUID (it strips the leading G with lstrip("MIG-")).
+            selected: dict[str, Any] = {} if self.nvml.selected is None else {"gpu_ids": list(self.nvml.selected)}
             self.tracker = OfflineEmissionsTracker(
+                **selected,
                 country_iso_code=self.country or None,
                 measure_power_secs=CODECARBON_INTERVAL_S,
                 # CodeCarbon hands its totals to each output handler's live_out every
@@ -93,6 +97,9 @@ class Telemetry:
         fields: dict[str, Any] = {}
         if sample is not None:
             fields.update(sample.as_event())
+        for gap in self.nvml.new_gaps():
+            self.events.emit(InfoEvent(message=f"GPU {gap['index']} ({gap['name']}) lost after {gap['from_s']:.1f} s "
+                                               f"({gap['error']}): its energy from then on is not measured"))
         if live is not None:
             data, measured_at = live
             self._remember(self._rebased(_energy_event(data)), measured_at)  # each second for the guard; events every 2 s
@@ -194,10 +201,15 @@ class Telemetry:
             "carbon_intensity_g_per_kwh": intensity,
             "carbon_intensity_source": source,
             "gpu": self.nvml.describe(),
+            "gpus": self.nvml.devices(),
+            "gpu_gaps": self.nvml.gaps(),
+            "simulated": self.nvml.simulated,  # the tests' stand-in GPU: CodeCarbon measured it too
         }
         if self.tracker is not None:
             final = self.totals.final if self.totals is not None else None
             method.update(_codecarbon_modes(self.tracker, final[0] if final else None))
+            if self.nvml.simulated and method["codecarbon_gpu"] != "not measured":
+                method["codecarbon_gpu"] += " on a simulated GPU"
         if self.tracker_error:
             method["missing"] = self.tracker_error
         return method

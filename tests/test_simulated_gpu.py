@@ -17,7 +17,7 @@ from greentui.events.log import EVENTS_FILE, read_all
 from greentui.events.schema import PowerEvent, StatusEvent, encode
 from greentui.store.record import FINISHED
 from greentui.store.run_store import RunStore
-from greentui.worker.gpu_select import select_gpus
+from greentui.runs.gpu_select import select_gpus
 from greentui.worker.nvml import NvmlSampler
 from tests.support import (  # noqa: F401 - isolated_env is an autouse fixture
     FAKE_GPU_DIR,
@@ -260,3 +260,14 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def test_doctor_names_the_gpus_it_would_measure_and_how(tmp_path: Path) -> None:
+    env = simulated_gpu_env(tmp_path, TWO_GPUS)
+    result = greentui("doctor", store=tmp_path / "runs.json", env={**env, "CUDA_VISIBLE_DEVICES": UUID_B[:12]})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    first = next(line for line in lines if line.startswith("GPU 0"))
+    second = next(line for line in lines if line.startswith("GPU 1"))
+    assert "NOT measured" in first and "SIMULATED" in first
+    assert "measured by its energy counter" in second and f"lease 'gpu-{UUID_B}'" in second

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 from greentui.carbon import carbon_intensity
+from greentui.report.printable import printable
+from greentui.runs.gpu_select import select_gpus
 from greentui.store.run_store import RunStore, StoreError
 
 RAPL_FILE = Path("/sys/class/powercap/intel-rapl:0/energy_uj")
@@ -20,20 +22,31 @@ def _gpu_lines() -> list[str]:
         return [f"GPU: none seen by NVML ({type(err).__name__}); GPU energy will not be measured"]
     lines = []
     try:
-        for index in range(pynvml.nvmlDeviceGetCount()):
-            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            name = pynvml.nvmlDeviceGetName(handle)
-            name = name.decode() if isinstance(name, bytes) else name
+        simulated = " (SIMULATED: a test stand-in, not a GPU)" if getattr(pynvml, "SIMULATED", False) is True else ""
+        handles = [pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(pynvml.nvmlDeviceGetCount())]
+        uuids = [_text(pynvml.nvmlDeviceGetUUID(h)) for h in handles]
+        names = [_text(pynvml.nvmlDeviceGetName(h)) for h in handles]
+        visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+        selection = select_gpus(visible, uuids, names, os.environ.get("CUDA_DEVICE_ORDER"))
+        for index, handle in enumerate(handles):
             try:
                 pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
-                energy = "energy counter available"
+                energy = "by its energy counter (±5 %)"
             except Exception:  # noqa: BLE001
-                energy = "no energy counter: power samples will be integrated"
+                energy = "by integrating 4 Hz power samples (no energy counter)"
             watts = pynvml.nvmlDeviceGetPowerUsage(handle) / 1000
-            lines.append(f"GPU {index}: {name}, drawing {watts:.0f} W now, {energy}")
+            measured = f"measured {energy}" if index in selection.indices else "NOT measured (not in CUDA_VISIBLE_DEVICES)"
+            lines.append(printable(f"GPU {index}: {names[index]} {uuids[index]}{simulated}, drawing {watts:.0f} W now; "
+                                   f"{measured}; lease 'gpu-{uuids[index]}'"))
+        which = "unset: every GPU" if visible is None else f"{visible!r}"
+        lines.append(printable(f"CUDA_VISIBLE_DEVICES {which}" + (f" ({selection.note})" if selection.note else "")))
     finally:
         pynvml.nvmlShutdown()
     return lines or ["GPU: NVML works but finds no GPU"]
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _rapl_line() -> str:

@@ -1,6 +1,6 @@
 """A pynvml sampler thread: power, energy counter, utilisation, memory and temperature of the run's GPUs.
 
-Only the GPUs CUDA_VISIBLE_DEVICES leaves the run are measured (greentui.worker.gpu_select). It
+Only the GPUs CUDA_VISIBLE_DEVICES leaves the run are measured (greentui.runs.gpu_select). It
 samples at a few Hz and hands aggregated, immutable snapshots to whoever drains it, about once a
 second, one entry per measured GPU. A GPU lost mid-run is no longer read: the others go on, the
 gap is recorded and the energy figures say they are partial. Where there is no NVIDIA GPU or no
@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any, Callable, TypeVar
 
-from greentui.worker.gpu_select import select_gpus
+from greentui.runs.gpu_select import select_gpus
 from greentui.worker.nvml_gpu import GpuSample, MeasuredGpu, Reading, mean_reading
 
 SAMPLE_INTERVAL_S = 0.25
@@ -134,6 +134,18 @@ class NvmlSampler:
         with self._lock:
             fresh, self._gaps_told = self._gaps[self._gaps_told:], len(self._gaps)
         return [dict(gap) for gap in fresh]
+
+    def rebase(self) -> None:
+        """Count energy from now on (the idle baseline before it is left out, as in Telemetry.rebase)."""
+        if not self.available:
+            return
+        self._read_all()
+        with self._lock:
+            for gpu in self._gpus:
+                gpu.integrated_j = 0.0
+                gpu.first_t = gpu.last_t if gpu.first_t is not None else None
+                if gpu.counter_start_mj is not None and gpu.counter_last_mj is not None:
+                    gpu.counter_start_mj = gpu.counter_last_mj
 
     def stop(self) -> dict[str, float]:
         """Stop sampling; returns GPU energy by the NVML counter and by integrating power.

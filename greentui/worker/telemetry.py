@@ -131,6 +131,7 @@ class Telemetry:
         """From now on, energy counts from here: what was measured so far (the idle baseline) is left out.
 
         Returns what had been measured, None without CodeCarbon."""
+        self.nvml.rebase()
         self._offset = None
         self._offset = self._now()
         return self._offset

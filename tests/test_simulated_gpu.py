@@ -15,9 +15,9 @@ import pytest
 
 from greentui.events.log import EVENTS_FILE, read_all
 from greentui.events.schema import PowerEvent, StatusEvent, encode
+from greentui.runs.gpu_select import select_gpus
 from greentui.store.record import FINISHED
 from greentui.store.run_store import RunStore
-from greentui.runs.gpu_select import select_gpus
 from greentui.worker.nvml import NvmlSampler
 from tests.support import (  # noqa: F401 - isolated_env is an autouse fixture
     FAKE_GPU_DIR,

@@ -58,7 +58,7 @@ def contention_text(measurement: Mapping[str, Any]) -> str | None:
     if not is_contended(measurement):
         return None
     share = contention_share(measurement)
-    parts = [f"other work on its devices {share:.0%} of the time" if share is not None else "other work on its devices"]
+    parts = [f"other work on its devices {share * 100:.0f} % of the time" if share is not None else "other work on its devices"]
     if overlapped(measurement):
         parts.append("started with --allow-overlap on a busy device")
     return "; ".join(parts)

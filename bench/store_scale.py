@@ -16,11 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import Row, main, median, spread
+from common import Row, interleaved, main, median, spread
 from terminal import F3, Terminal
 
 OPEN_TARGET_S = 0.5
 APPEND_TARGET_S = 0.1
+LS_TARGET_S = 2.0  # `greentui ls` piped, on the same store (it took 18.7 s on 50,000 runs, 121 MB, before the index served it)
 TECHNIQUES = ({}, {"mixed_precision": "bf16"}, {"lora": True}, {"optimizer": "sgd"},
               {"lr_scheduler": "cosine", "label_smoothing": 0.1}, {"gradient_checkpointing": True},
               {"train_samples": 2500}, {"grad_accum_steps": 2, "batch_size": 8})
@@ -84,6 +85,17 @@ def open_and_sort(path: Path) -> tuple[float, float, float]:
     return started, opened, sorted_
 
 
+def time_ls(path: Path) -> float:
+    """Seconds for `greentui ls` on a store, its output piped (as a script reads it)."""
+    import subprocess
+    import sys
+
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "greentui", "--store", str(path), "ls"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
 def run(quick: bool) -> list[Row]:
     """Measure and return the table rows."""
     from greentui.store.index import index_path
@@ -102,6 +114,7 @@ def run(quick: bool) -> list[Row]:
             opens.append(open_and_sort(path))
             empties.append(sum(open_and_sort(empty)[1:]))
         totals = [o + s for _, o, s in opens]
+        listed, listed_empty = interleaved(lambda: time_ls(path), lambda: time_ls(empty), 3)
         store, rng = RunStore(path), random.Random(1)
         appends, updates = [], []
         for i in range(3 if quick else 9):
@@ -120,6 +133,10 @@ def run(quick: bool) -> list[Row]:
             f"+ sort {median([s for _, _, s in opens]):.2f} s; the same on an empty store {median(empties):.2f} s; "
             f"launch to the setup screen {median([launch for launch, _, _ in opens]):.2f} s ({cold:.2f} s the first "
             f"time, building the index); runs.json {size_mb:.0f} MB"),
+        Row(f"store scale: greentui ls of {count:,} runs", f"{median(listed):.2f} s", f"< {LS_TARGET_S} s",
+            median(listed) < LS_TARGET_S,
+            f"median of {len(listed)}, piped; the same on an empty store {median(listed_empty):.2f} s "
+            f"(x{median(listed) / median(listed_empty):.1f})"),
         Row(f"store scale: append one run to {count:,}", f"{median(appends) * 1000:.0f} ms",
             f"< {APPEND_TARGET_S * 1000:.0f} ms", median(appends) < APPEND_TARGET_S,
             f"median of {len(appends)} inserts, {spread([a * 1000 for a in appends])} ms; "

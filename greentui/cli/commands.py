@@ -61,7 +61,7 @@ def warn_unreadable(store: RunStore) -> None:
     """One line on stderr for the documents of runs.json that are not runs (read after `store.all()`)."""
     if store.unreadable:
         more = f" (and {len(store.unreadable) - 1} more)" if len(store.unreadable) > 1 else ""
-        print(f"greentui: skipped what is not a run: {store.unreadable[0]}{more}", file=sys.stderr)
+        print(f"greentui: skipped what is not a run: {printable(store.unreadable[0])}{more}", file=sys.stderr)
 
 
 def store_missing(args: argparse.Namespace, store_path: Path) -> bool:
@@ -79,12 +79,16 @@ def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
     if store_missing(args, store_path):
         return 2
     store = open_reconciled(store_path)
-    runs = store.all()
-    warn_unreadable(store)
     if args.json:
-        print(json.dumps([r.to_doc() for r in runs], indent=2))
+        records = store.all()
+        warn_unreadable(store)
+        print(json.dumps([r.to_doc() for r in records], indent=2))
         return 0
     from greentui.report.text import LIST_HEADER, list_row
+
+    # The table needs only the runs' rows: the index has them, without parsing 100 MB of records.
+    runs = store.summaries()
+    warn_unreadable(store)
 
     headers = LIST_HEADER
     rows = [[printable(cell) for cell in list_row(run)] for run in runs]

@@ -3,7 +3,8 @@
 Opening the history on thousands of runs must not parse every config, hardware note and
 metric of each. The index (`runs.json.index`) holds the table's columns only, as an append-
 only log of JSON lines: `["run", …]` rows (a later row for the same id replaces the earlier),
-`["gone", id]` for deleted runs, and after every write the stamp (inode, size, mtime) of the
+`["gone", id]` for deleted runs, `["unreadable", note]` for documents that are not runs (so
+every listing can warn of them), and after every write the stamp (inode, size, mtime) of the
 runs.json it describes. It is valid only while its last line is the stamp of runs.json as it
 is now; anything else (a torn last line, another tool's edit) means it is rebuilt from
 runs.json. It holds nothing runs.json does not, so deleting it loses nothing.
@@ -49,10 +50,13 @@ def is_current(store_path: Path, stamp: Stamp | None) -> bool:
     return tail.endswith(b"\n") and tail.rstrip(b"\n").rsplit(b"\n", 1)[-1] == _encode([_stamp_line(stamp)])[:-1]
 
 
-def read_index(store_path: Path, stamp: Stamp | None) -> list[RunSummary] | None:
-    """Every run's summary in first-seen order if the index is current for `stamp`, else None."""
+def read_index(store_path: Path, stamp: Stamp | None, unreadable: list[str] | None = None) -> list[RunSummary] | None:
+    """Every run's summary in first-seen order if the index is current for `stamp`, else None.
+
+    `unreadable` is given the notes on runs.json's documents that are not runs, as the rebuild found them."""
     if not is_current(store_path, stamp):
         return None
+    notes: list[str] = []
     try:
         raw = index_path(store_path).read_bytes()
         lines = json.loads(b"[" + raw.rstrip(b"\n").replace(b"\n", b",") + b"]")
@@ -64,20 +68,28 @@ def read_index(store_path: Path, stamp: Stamp | None) -> list[RunSummary] | None
                 runs[line[1]] = RunSummary.from_line(line)
             elif line[0] == "gone":
                 runs.pop(line[1], None)
+            elif line[0] == "unreadable" and isinstance(line[1], str):
+                notes.append(line[1])
     except (OSError, ValueError, TypeError, IndexError):
         return None  # half-written or from another version: rebuilt from runs.json
     if len(lines) > 2 * len(runs) + 100:
-        write_index(store_path, stamp, list(runs.values()))  # superseded rows pile up: compact
+        write_index(store_path, stamp, list(runs.values()), notes)  # superseded rows pile up: compact
+    if unreadable is not None:
+        unreadable[:] = notes
     return list(runs.values())
 
 
-def write_index(store_path: Path, stamp: Stamp | None, summaries: Sequence[RunSummary]) -> None:
-    """A fresh index, by rename (no fsync: after a crash a stale or torn index is only rebuilt)."""
+def write_index(store_path: Path, stamp: Stamp | None, summaries: Sequence[RunSummary],
+                unreadable: Sequence[str] = ()) -> None:
+    """A fresh index, by rename (no fsync: after a crash a stale or torn index is only rebuilt).
+
+    `unreadable`: notes on the documents that are not runs, kept so every listing can warn of them."""
     if stamp is None:
         return
+    lines: list[list[Any]] = [HEADER, *(["unreadable", note] for note in unreadable), *(s.line() for s in summaries),
+                              _stamp_line(stamp)]
     try:
-        replace_file(index_path(store_path), [_encode([HEADER, *(s.line() for s in summaries), _stamp_line(stamp)])],
-                     durable=False)
+        replace_file(index_path(store_path), [_encode(lines)], durable=False)
     except OSError:
         pass  # only a shortcut: a store whose folder cannot hold it still works, slower
 

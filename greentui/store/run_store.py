@@ -275,10 +275,10 @@ class RunStore:
         held = self._summaries
         if stamp is not None and held is not None and held[0] == stamp:
             return list(held[1])
-        rows = read_index(self.path, stamp)
+        rows = read_index(self.path, stamp, self.unreadable)
         if rows is None:
             rows = [RunSummary.of(r) for r in self.all()]
-            write_index(self.path, stamp, rows)
+            write_index(self.path, stamp, rows, self.unreadable)
         rows.sort(key=lambda r: r.created_at)
         self._summaries = (stamp, rows) if stamp is not None else None
         return list(rows)

@@ -15,8 +15,15 @@ from typing import Any, Iterator
 
 import pytest
 
-from greentui.worker.contention import CONTENDED_SHARE, OTHERS_CPU_CORES, ContentionSampler, is_contended, nvml_compute_pids
+from greentui.metrics.quality import CONTENDED_SHARE
+from greentui.metrics.quality import is_contended as measurement_contended
+from greentui.worker.contention import OTHERS_CPU_CORES, ContentionSampler, nvml_compute_pids
 from tests.support import HANG_S, wait_until
+
+
+def is_contended(contention: Any) -> bool:
+    """What a record with this `measurement.contention` is judged (greentui.metrics.quality)."""
+    return measurement_contended({"contention": contention})
 
 BUSY_LOOP = "while True: pass"
 NO_SUCH_PID = 999_999_999  # above any pid_max: never a process

@@ -10,13 +10,13 @@ work is seen does it scan /proc for who it is. `stop()` gives the record's
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
+from greentui.metrics.quality import CONTENDED_SHARE  # one definition, read by every judge of a record
 from greentui.worker import procfs
 
 SAMPLE_INTERVAL_S = 1.0
@@ -27,7 +27,6 @@ SAMPLE_INTERVAL_S = 1.0
 OTHERS_CPU_CORES = 0.5
 CPU_WINDOW_S = 5.0
 # A run is reported as contended when other work shared its devices for this share of its time.
-CONTENDED_SHARE = 0.1
 TOP_OTHERS = 5
 
 GpuLister = Callable[[], Iterable[int]]
@@ -51,14 +50,6 @@ def nvml_compute_pids(pynvml: Any, handles: Sequence[Any]) -> GpuLister:
         return pids
 
     return list_pids
-
-
-def is_contended(contention: Any) -> bool:
-    """True when a record's `measurement.contention` says other work shared the run's devices (junk reads False)."""
-    share = contention.get("share") if isinstance(contention, Mapping) else None
-    if not isinstance(share, (int, float)) or isinstance(share, bool):  # nor a numeric string
-        return False
-    return math.isfinite(share) and share >= CONTENDED_SHARE
 
 
 class ContentionSampler:

@@ -19,3 +19,6 @@ def private_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("GREENTUI_STORE", raising=False)
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    # Device leases are machine-wide: each test has its own, so tests beside each other (or beside a
+    # user's runs) never wait on one another, while the runs within one test share theirs.
+    monkeypatch.setenv("GREENTUI_LEASE_DIR", str(tmp_path / "leases"))

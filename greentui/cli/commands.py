@@ -32,7 +32,8 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 def cmd_run(args: argparse.Namespace, store_path: Path) -> int:
     """Start a run; unless --detach, follow it with a progress bar until it ends."""
     store = RunStore(store_path)
-    record = launch(config_from_args(args), store, from_command_line(args.name) if args.name else None)
+    record = launch(config_from_args(args), store, from_command_line(args.name) if args.name else None,
+                    allow_overlap=args.allow_overlap)
     print(f"run {record.id} started: {printable(record.name)}", flush=True)
     if args.detach:
         print(f"follow it with `greentui show {record.id}`; logs in {run_dir_of(store, record)}")

@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="set one config key (repeatable)")
     run.add_argument("--name", help="a name for the run")
     run.add_argument("--detach", action="store_true", help="start the run and return at once")
+    run.add_argument("--allow-overlap", action="store_true",
+                     help="start even if another run holds its devices (recorded; the run is then marked contended)")
 
     ls = sub.add_parser("ls", help="list stored runs")
     ls.add_argument("--json", action="store_true", help="print the records as JSON")

@@ -28,7 +28,8 @@ def contention_share(measurement: Mapping[str, Any]) -> float | None:
 def overlapped(measurement: Mapping[str, Any]) -> bool:
     """True when the run was let start on a device another run held (--allow-overlap)."""
     lease = measurement.get("lease")
-    return isinstance(lease, Mapping) and lease.get("overlapped") is True
+    busy = lease.get("overlapped") if isinstance(lease, Mapping) else None
+    return busy is True or (isinstance(busy, Mapping) and len(busy) > 0)  # the busy devices, by key
 
 
 def is_contended(measurement: Mapping[str, Any]) -> bool:

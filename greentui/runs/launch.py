@@ -35,8 +35,11 @@ def default_name(config: RunConfig) -> str:
 
 
 def launch(config: RunConfig, store: RunStore, name: str | None = None,
-           sweep: dict[str, Any] | None = None) -> RunRecord:
+           sweep: dict[str, Any] | None = None, allow_overlap: bool = False) -> RunRecord:
     """Check everything, store the run as `running`, then start its worker; `sweep` tags a sweep's run.
+
+    The worker waits for its devices while another run holds them (greentui.runs.lease), unless
+    `allow_overlap`, which its record keeps.
 
     Bad input raises (ConfigError, PreflightError, StoreError) before anything is written.
     """
@@ -44,7 +47,8 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
     online = check_loadable(config)
     run_id = new_run_id()
     run_dir = store.runs_root / run_id
-    launch_doc = {"run_id": run_id, "store": str(store.path.resolve()), "config": config.to_dict()}
+    launch_doc = {"run_id": run_id, "store": str(store.path.resolve()), "config": config.to_dict(),
+                  "allow_overlap": allow_overlap}
     try:
         make_private_dir(store.runs_root)
         os.mkdir(run_dir, mode=0o700)

@@ -135,6 +135,10 @@ class NvmlSampler:
             fresh, self._gaps_told = self._gaps[self._gaps_told:], len(self._gaps)
         return [dict(gap) for gap in fresh]
 
+    def handles(self) -> list[Any]:
+        """The NVML handles of the measured GPUs (valid until `stop`)."""
+        return [gpu.handle for gpu in self._gpus]
+
     def rebase(self) -> None:
         """Count energy from now on (the idle baseline before it is left out, as in Telemetry.rebase)."""
         if not self.available:

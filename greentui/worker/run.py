@@ -66,7 +66,12 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     metrics: dict[str, Any] = {}
     progress = TrainingProgress()
     baseline: IdleBaseline | None = None
+    lease: Any = None  # greentui.runs.lease.Lease, once held
+    lease_doc: dict[str, Any] = {}
     try:
+        from greentui.worker.devices import run_devices, take_lease
+
+        lease, lease_doc = take_lease(run_devices(), events, stop_requested, launch.get("allow_overlap") is True)
         telemetry.start()
         baseline = measure_idle(config.idle_baseline_s, telemetry, clock, stop_requested)
         clock.enter(LOAD)
@@ -80,10 +85,13 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     finally:
         heartbeat.set()
         measurement, phases, folded = _stop_measuring(run_dir, telemetry, clock, baseline, metrics)
+        measurement["lease"] = lease_doc
         _save_curves(run_dir, events, stored_curves(folded))
         events.emit(SummaryEvent(status=status, metrics=metrics, measurement=measurement, phases=phases))
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
                       measurement=measurement, phases=phases, error=error)
+        if lease is not None:
+            lease.release()  # after the record is written: the next run's figures start after this one's
         events.emit(StatusEvent(status=status, reason=error))
         events.close()
     return 0 if status == "completed" else 1
@@ -238,8 +246,11 @@ def _final_reading(figures: dict[str, Any]) -> tuple[float, float] | None:
 
 
 def _classify_failure(err: BaseException) -> tuple[str, str]:
+    from greentui.runs.lease import LeaseStopped
     from greentui.worker.callbacks import Diverged
 
+    if isinstance(err, LeaseStopped):
+        return "stopped", "stopped while waiting for its devices"
     if isinstance(err, Diverged):
         return "diverged", str(err)
     if isinstance(err, KeyboardInterrupt):

@@ -40,12 +40,14 @@ class Telemetry:
         self.totals: CodeCarbonTotals | None = None  # CodeCarbon's totals, handed over by its output hook
         self.nvml = NvmlSampler()
         self._offset: EnergyEvent | None = None  # totals left out of the run's figures (the idle baseline)
+        self.contention: Any = None  # greentui.worker.contention.ContentionSampler, once started
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="greentui-telemetry", daemon=True)
 
     def start(self) -> None:
         """Start measuring; failures are recorded, never raised."""
         self.nvml.start()
+        self._start_contention()
         try:
             from codecarbon import OfflineEmissionsTracker
             from codecarbon.output_methods.base_output import OutputMethod
@@ -189,8 +191,28 @@ class Telemetry:
                     figures = {k: v for k, v in dataclasses.asdict(event).items() if k not in ("t", "v")}
             except Exception as err:  # noqa: BLE001
                 self.tracker_error = f"CodeCarbon failed at stop: {err}"
-        figures.update(self.nvml.stop())
-        return {"metrics": figures, "measurement": self.measurement()}
+        contention = self.contention.stop() if self.contention is not None else None
+        figures.update(self.nvml.stop())  # after the contention sampler: it asks NVML too
+        measurement = self.measurement()
+        if contention is not None:
+            measurement["contention"] = contention
+        return {"metrics": figures, "measurement": measurement}
+
+    def _start_contention(self) -> None:
+        # Who else uses the run's devices: other processes' CPU time, and other processes on its GPUs.
+        from greentui.worker.contention import ContentionSampler, nvml_compute_pids
+
+        lister = None
+        if self.nvml.available:
+            import pynvml
+
+            lister = nvml_compute_pids(pynvml, self.nvml.handles())
+        try:
+            self.contention = ContentionSampler(lister)
+            self.contention.start()
+        except Exception as err:  # noqa: BLE001 - measurement must never stop the run
+            self.contention = None
+            self.events.emit(InfoEvent(message=f"contention not sampled: {err}"))
 
     def measurement(self) -> dict[str, Any]:
         """How each energy figure was produced, for the run record."""

@@ -8,8 +8,10 @@ import pytest
 
 from greentui.events.log import EVENTS_FILE, EventWriter, read_all
 from greentui.events.reducer import fold
-from greentui.events.schema import EvalEvent, PhaseEvent
+from greentui.events.schema import EvalEvent, PhaseEvent, StatusEvent
 from greentui.store.run_store import RunStore
+from greentui.tui.models.live import LiveState
+from greentui.tui.widgets.status_strip import strip_text
 from greentui.worker.phases import PhaseClock
 from tests.support import greentui
 
@@ -42,6 +44,15 @@ def test_phase_progress_reads_as_words(tmp_path: Path) -> None:
     assert fold([waiting]).activity == "waiting for GPU 0 (held by pid 812)"
     evaluating = [*events, PhaseEvent(t=3.0, phase="eval", detail="evaluating", done=12, total=32, unit="batches")]
     assert fold(evaluating).phase == "evaluating" and fold(evaluating).activity == "evaluating 12/32 batches"
+
+
+def test_the_live_strip_says_what_a_waiting_run_waits_for() -> None:
+    state = LiveState()
+    state.feed([StatusEvent(t=1.0, status="running"),
+                PhaseEvent(t=2.0, phase="waiting", detail="waiting for GPU 0 (held by pid 812)\x1b[2J")])
+    text = strip_text(state.snapshot()).plain
+    assert "waiting for GPU 0 (held by pid 812)\\x1b[2J" in text  # shown, its control code escaped
+    assert "ETA –" in text  # no training ETA while waiting
 
 
 @pytest.mark.slow

@@ -271,3 +271,4 @@ def test_doctor_names_the_gpus_it_would_measure_and_how(tmp_path: Path) -> None:
     second = next(line for line in lines if line.startswith("GPU 1"))
     assert "NOT measured" in first and "SIMULATED" in first
     assert "measured by its energy counter" in second and f"lease 'gpu-{UUID_B}'" in second
+    assert any(line.startswith("device leases:") for line in lines)

@@ -8,12 +8,14 @@ from pathlib import Path
 from greentui.carbon import carbon_intensity
 from greentui.report.printable import printable
 from greentui.runs.gpu_select import select_gpus
+from greentui.runs.lease import CPU, Device, doctor_lines, gpu_device
 from greentui.store.run_store import RunStore, StoreError
 
 RAPL_FILE = Path("/sys/class/powercap/intel-rapl:0/energy_uj")
 
 
-def _gpu_lines() -> list[str]:
+def _gpu_lines(devices: list[Device]) -> list[str]:
+    """A line per GPU NVML sees: measured or not (CUDA_VISIBLE_DEVICES), and how; `devices` gets their leases."""
     try:
         import pynvml
 
@@ -36,6 +38,8 @@ def _gpu_lines() -> list[str]:
                 energy = "by integrating 4 Hz power samples (no energy counter)"
             watts = pynvml.nvmlDeviceGetPowerUsage(handle) / 1000
             measured = f"measured {energy}" if index in selection.indices else "NOT measured (not in CUDA_VISIBLE_DEVICES)"
+            if index in selection.indices:
+                devices.append(gpu_device(index, uuids[index]))
             lines.append(printable(f"GPU {index}: {names[index]} {uuids[index]}{simulated}, drawing {watts:.0f} W now; "
                                    f"{measured}; lease 'gpu-{uuids[index]}'"))
         which = "unset: every GPU" if visible is None else f"{visible!r}"
@@ -60,8 +64,10 @@ def _rapl_line() -> str:
 def report(store_path: Path) -> str:
     """The doctor's report as text."""
     lines = ["greentui doctor", ""]
-    lines += _gpu_lines()
+    devices: list[Device] = [CPU]
+    lines += _gpu_lines(devices)
     lines.append(_rapl_line())
+    lines += [printable(line) for line in doctor_lines(devices)]
     intensity, source = carbon_intensity("")
     lines.append(f"CodeCarbon: offline tracker; default carbon intensity {intensity:.0f} g CO2/kWh ({source}); "
                  "set the config key 'country' (e.g. --set country=FRA) for your grid")

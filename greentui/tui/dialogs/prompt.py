@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -42,17 +43,23 @@ class PromptDialog(ModalScreen[str | None]):
 
 
 def ask_path_and_write(screen: Screen, question: str, default: str, write: Callable[[Path], str]) -> None:
-    """Ask for a file path, then `write(path)`; notifies its message, or the OS error naming the path."""
+    """Ask for a file path, then `write(path)` on a thread (never the event loop: a store's records, a slow
+    disk); notifies its message, or the OS error naming the path. `write` must touch no widget."""
 
-    def answered(text: str | None) -> None:
-        if not text:
-            return
-        target = Path(text).expanduser()
+    def write_off_loop(target: Path) -> None:
         try:
             message = write(target)
         except OSError as err:
-            screen.notify(f"cannot write {target}: {err.strerror}", severity="error")
+            screen.app.call_from_thread(screen.notify, f"cannot write {target}: {err.strerror}", severity="error")
             return
-        screen.notify(message)
+        except Exception as err:  # noqa: BLE001 - a store that cannot be read (StoreError): said, never a crash
+            screen.app.call_from_thread(screen.notify, f"cannot write {target}: {err}", severity="error")
+            return
+        screen.app.call_from_thread(screen.notify, message)
+
+    def answered(text: str | None) -> None:
+        if text:
+            screen.run_worker(partial(write_off_loop, Path(text).expanduser()), thread=True, group="write-file",
+                              exit_on_error=False)
 
     screen.app.push_screen(PromptDialog(question, default), answered)

@@ -3,10 +3,14 @@ overlaid loss curves, and energy against accuracy with the unbeaten runs marked.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label
 
@@ -18,6 +22,13 @@ from greentui.tui.app_access import app_of
 from greentui.tui.models.compare import differing_keys, metric_cells
 from greentui.tui.widgets.charts import LineChart, ScatterChart
 from greentui.tui.widgets.footer import Footer
+
+
+@dataclass
+class CurvesRead(Message):
+    """The runs' train-loss curves, by their short labels, read off the event loop."""
+
+    curves: dict[str, list[tuple]]
 
 
 def distinct_names(runs: list[RunRecord]) -> list[str]:
@@ -80,7 +91,19 @@ class CompareScreen(Screen):
         if not rows:
             diff.add_row("(none: same config)", *("" for _ in self.runs))
         self.query_one("#metrics-table", DataTable).focus()
-        self.call_after_refresh(self.draw_charts)
+        self._read_curves()
+
+    @work(thread=True, group="compare-curves")
+    def _read_curves(self) -> None:
+        # Each run's curves.json is a file read: never on the event loop.
+        store = app_of(self).store
+        curves = {short_label(i, self.names[i], 10): [tuple(p) for p in store.curves(r).get("train_loss", [])]
+                  for i, r in enumerate(self.runs)}
+        self.post_message(CurvesRead(curves))
+
+    @on(CurvesRead)
+    def _curves_read(self, message: CurvesRead) -> None:
+        self.draw_charts(message.curves)
 
     def fill_metrics(self) -> None:
         """Metric table against the current baseline: green is better, red worse."""
@@ -101,10 +124,8 @@ class CompareScreen(Screen):
                 row.append(text)
             table.add_row(*row)
 
-    def draw_charts(self) -> None:
-        """Overlaid train-loss curves and the energy/accuracy scatter."""
-        curves = {short_label(i, self.names[i], 10): [tuple(p) for p in app_of(self).store.curves(r).get("train_loss", [])]
-                  for i, r in enumerate(self.runs)}
+    def draw_charts(self, curves: dict[str, list[tuple]]) -> None:
+        """Overlaid train-loss curves (read by _read_curves) and the energy/accuracy scatter."""
         self.query_one("#loss-overlay", LineChart).show("train loss", curves, xlabel="step")
         points, labels = [], []
         for i, run in enumerate(self.runs):

@@ -50,6 +50,14 @@ class RunsLoaded(Message):
 
 
 @dataclass
+class RecordsRead(Message):
+    """Whole records read for an action: `compare` the runs, or open the `live` view of the first."""
+
+    purpose: str
+    records: list[RunRecord]
+
+
+@dataclass
 class DetailRead(Message):
     """The detail pane's text for one run."""
 
@@ -243,9 +251,7 @@ class HistoryScreen(Screen):
         if not summary.run_dir:
             self.notify(f"run {summary.id} has no run folder to show live", severity="warning")
             return
-        record = app_of(self).store.get(summary.id)
-        if record is not None:
-            app_of(self).open_live(record)
+        self._read_records([summary], "live")
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         """A click on a header sorts by it (again: reverses)."""
@@ -298,14 +304,34 @@ class HistoryScreen(Screen):
         self.rebuild()
 
     def action_compare(self) -> None:
-        """Compare the selected runs (two or more)."""
-        chosen = self.records([r for r in self.shown if r.id in self.selected])
+        """Compare the selected runs (two or more), their records read on a thread."""
+        chosen = [r for r in self.shown if r.id in self.selected]
         if len(chosen) < 2:
             self.notify("select two or more runs with space, then press c", severity="warning")
             return
+        self._read_records(chosen, "compare")
+
+    @work(thread=True, group="history-records")
+    def _read_records(self, summaries: list[RunSummary], purpose: str) -> None:
+        try:
+            found = self.records(summaries)
+        except (StoreError, OSError) as err:
+            self.app.call_from_thread(self.notify, f"cannot read the runs: {err}", severity="error")
+            return
+        self.post_message(RecordsRead(purpose, found))
+
+    @on(RecordsRead)
+    def _records_read(self, message: RecordsRead) -> None:
+        if message.purpose == "live":
+            if message.records:
+                app_of(self).open_live(message.records[0])
+            return
+        if len(message.records) < 2:
+            self.notify("fewer than two of those runs are still in the store", severity="warning")
+            return
         from greentui.tui.screens.compare import CompareScreen
 
-        self.app.push_screen(CompareScreen(chosen))
+        self.app.push_screen(CompareScreen(message.records))
 
     def action_export(self) -> None:
         """Write the selected runs (else the highlighted one) to a CSV file; asks for the path."""

@@ -69,8 +69,8 @@ def _side(tracked: bool, values: dict[str, Any], mine: Any, theirs: Any, ready: 
 
     # Both paths (the worker's _train and the bare Trainer) look build_plan up in its module
     # when they run, so this adds the turn taker after the worker's own callbacks.
-    def with_turns(cfg: Any, output_dir: Any, callbacks: Any = None) -> Any:
-        return build_plan(cfg, output_dir, callbacks=[*(callbacks or []), turn_taker])
+    def with_turns(cfg: Any, output_dir: Any, callbacks: Any = None, **rest: Any) -> Any:
+        return build_plan(cfg, output_dir, callbacks=[*(callbacks or []), turn_taker], **rest)
 
     training.build_plan = with_turns
     samples_per_s(config(**values), tracked=tracked)

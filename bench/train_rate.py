@@ -57,10 +57,13 @@ def samples_per_s(cfg: RunConfig, tracked: bool = False) -> float:
 def _tracked(cfg: RunConfig, run_dir: Path) -> float:
     # The worker's own training function, under the worker's own telemetry; only the store
     # writes before and after training are left out (they are outside the timed part anyway).
+    from greentui.worker.phases import PhaseClock
     from greentui.worker.run import TrainingProgress, _train
 
     with worker_telemetry(run_dir, cfg.country) as (events, telemetry), _quiet():
-        _status, metrics, _reason = _train(cfg, run_dir, events, threading.Event(), telemetry, TrainingProgress())
+        clock = PhaseClock(events, telemetry.reading)  # phase events and their energy, as in the worker
+        _status, metrics, _reason = _train(cfg, run_dir, events, threading.Event(), telemetry, TrainingProgress(),
+                                           clock)
     return metrics["samples_trained"] / metrics["duration_s"]
 
 

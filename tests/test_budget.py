@@ -99,7 +99,11 @@ def test_a_run_over_its_energy_budget_stops_with_the_reason(store_path: Path) ->
     budgets = [e for e in events if e.kind == "budget"]
     assert [e.state for e in budgets][-1] == "exceeded" and len(budgets) <= 2
     exceeded_at = events.index(budgets[-1])
-    assert not [e for e in events[exceeded_at:] if e.kind == "eval"]
+    # No evaluation after the budget stop: at most the final result restated, the last evaluation's.
+    after = [e for e in events[exceeded_at:] if e.kind == "eval"]
+    earlier = [e for e in events[:exceeded_at] if e.kind == "eval"]
+    assert all(e.final and earlier and e.step == earlier[-1].step for e in after) and len(after) <= 1
+    assert record.metrics.get("evaluated_at_step") == (earlier[-1].step if earlier else None)
     if any(e.kind == "projection" for e in events[:exceeded_at]):  # training ran long enough to project
         warning = budgets[0]
         assert warning.state == "warning" and warning.projected > budget, budgets

@@ -17,7 +17,7 @@ import pytest
 
 from greentui.metrics.quality import CONTENDED_SHARE
 from greentui.metrics.quality import is_contended as measurement_contended
-from greentui.worker.contention import OTHERS_CPU_CORES, ContentionSampler, nvml_compute_pids
+from greentui.worker.contention import CORES_ENV, OTHERS_CPU_CORES, ContentionSampler, cores_threshold, nvml_compute_pids
 from tests.support import HANG_S, wait_until
 
 
@@ -149,3 +149,11 @@ def test_is_contended_reads_junk_as_not_contended(junk: Any) -> None:
 
 def test_is_contended_from_the_share() -> None:
     assert is_contended({"share": CONTENDED_SHARE}) and is_contended({"share": 1}) and is_contended({"share": 0.5})
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3.0), ("0.25", 0.25), ("junk", OTHERS_CPU_CORES),
+                                                 ("-1", OTHERS_CPU_CORES), ("nan", OTHERS_CPU_CORES), ("", OTHERS_CPU_CORES)])
+def test_the_cpu_bar_can_be_set_for_a_busy_box(monkeypatch: pytest.MonkeyPatch, value: str, expected: float) -> None:
+    monkeypatch.setenv(CORES_ENV, value)
+    assert cores_threshold() == expected
+    assert ContentionSampler(interval_s=0.05).stop()["threshold"]["cpu_cores"] == expected

@@ -57,7 +57,7 @@ async def test_form_to_live_to_history_to_csv(tmp_path):
         await wait_until_pilot(pilot, lambda: isinstance(app.screen, HistoryScreen), "history")
         history = app.screen
         table = history.query_one(DataTable)
-        await wait_until_pilot(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[1]) == "completed",
+        await wait_until_pilot(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[1]).startswith("completed"),
                                "the completed run in history")
         assert str(table.get_row_at(0)[4]) == f"{record.metric('accuracy'):.3f}"
 

@@ -10,6 +10,7 @@ work is seen does it scan /proc for who it is. `stop()` gives the record's
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -25,9 +26,19 @@ SAMPLE_INTERVAL_S = 1.0
 # any real job (another training, a compile, a data pipeline) takes a core or more. Half a core
 # sits between, and the window keeps a one-second burst (a cron job, a `git status`) out.
 OTHERS_CPU_CORES = 0.5
+# On a box with known background load the bar can be set higher (or lower), and is recorded.
+CORES_ENV = "GREENTUI_CONTENTION_CORES"
 CPU_WINDOW_S = 5.0
-# A run is reported as contended when other work shared its devices for this share of its time.
-TOP_OTHERS = 5
+TOP_OTHERS = 5  # the other processes named in the record
+
+
+def cores_threshold() -> float:
+    """OTHERS_CPU_CORES, or $GREENTUI_CONTENTION_CORES where it holds a positive number."""
+    try:
+        value = float(os.environ.get(CORES_ENV, ""))
+    except ValueError:
+        return OTHERS_CPU_CORES
+    return value if math.isfinite(value) and value > 0 else OTHERS_CPU_CORES
 
 GpuLister = Callable[[], Iterable[int]]
 
@@ -57,6 +68,7 @@ class ContentionSampler:
 
     def __init__(self, gpu_pids: GpuLister | None = None, interval_s: float = SAMPLE_INTERVAL_S, pid: int | None = None) -> None:
         self._gpu_pids, self._interval_s, self._pid = gpu_pids, interval_s, pid or os.getpid()
+        self._cores = cores_threshold()
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -103,7 +115,7 @@ class ContentionSampler:
 
         return {"share": share("contended", "all") or 0.0, "cpu_share": share("cpu_contended", "cpu"),
                 "gpu_share": share("gpu_contended", "gpu"), "seconds_sampled": round(seconds["all"], 1),
-                "others": others, "threshold": {"cpu_cores": OTHERS_CPU_CORES, "window_s": CPU_WINDOW_S,
+                "others": others, "threshold": {"cpu_cores": self._cores, "window_s": CPU_WINDOW_S,
                                                 "share": CONTENDED_SHARE}}
 
     def _sample(self) -> None:
@@ -121,8 +133,8 @@ class ContentionSampler:
             # A process first seen now counts whole: it is a new child, and more "own" only means less "other".
             own_ticks = sum(max(0, ticks - last[2].get(pid, 0)) for pid, ticks in own.items())
             cores = max(0, busy - last[1] - own_ticks) / procfs.CLOCK_TICKS / seconds
-            cpu_contended = self._window_cores(now, seconds, cores) >= OTHERS_CPU_CORES
-            if cpu_contended or cores >= OTHERS_CPU_CORES:
+            cpu_contended = self._window_cores(now, seconds, cores) >= self._cores
+            if cpu_contended or cores >= self._cores:
                 self._scan_others(tree, seconds)
             else:
                 self._scan = None

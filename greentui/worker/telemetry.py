@@ -75,6 +75,9 @@ class Telemetry:
                 project_name="greentui",
             )
             self.tracker.start()
+            # CodeCarbon counts from here, its hardware set up (a second or two after the sampler
+            # started): the NVML figures count from the same moment, so the two cover one span.
+            self.nvml.rebase()
         except Exception as err:  # noqa: BLE001 - any tracker failure must leave training alone
             self.tracker = None
             self.tracker_error = f"CodeCarbon could not start: {err}"

@@ -154,3 +154,18 @@ def test_a_full_disk_at_launch_is_one_line_and_leaves_no_run_folder(store_path: 
     assert len(result.stderr.strip().splitlines()) == 1
     assert not any((store_path.parent / "runs").glob("*"))
     assert not store_path.exists()
+
+
+def test_a_store_that_cannot_be_written_is_still_listed_and_says_why(store_path: Path) -> None:
+    # A dead run that reconcile would mark crashed, in a store whose lock cannot be taken: the same
+    # path as a read-only store (root ignores file permissions, so a directory stands in for the lock).
+    crafted_store(store_path, [good("fine"), good("dead", status="running", pid=999_999_999,
+                                                  created_at="2026-11-30T09:00:00+00:00")])
+    store_path.with_name("runs.json.lock").mkdir()
+    before = store_path.read_bytes()
+    listed = greentui("ls", store=store_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "runs left as stored" in listed.stderr and "cannot lock run store" in listed.stderr
+    rows = {line.split("\t")[0]: line for line in listed.stdout.splitlines()[1:]}
+    assert set(rows) == {"fine", "dead"} and "\trunning\t" in rows["dead"]
+    assert store_path.read_bytes() == before  # nothing lost, nothing half-written

@@ -66,12 +66,14 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     metrics: dict[str, Any] = {}
     progress = TrainingProgress()
     baseline: IdleBaseline | None = None
-    lease: Any = None  # greentui.runs.lease.Lease, once held
     lease_doc: dict[str, Any] = {}
     try:
         from greentui.worker.devices import run_devices, take_lease
 
-        lease, lease_doc = take_lease(run_devices(), events, stop_requested, launch.get("allow_overlap") is True)
+        # Never released here: the kernel frees the lease when this process is gone, so its own exit
+        # (tearing torch and CodeCarbon down takes a core for a second or two) is not counted as
+        # contention by the run waiting for the device. Its file descriptors keep it until then.
+        _lease, lease_doc = take_lease(run_devices(), events, stop_requested, launch.get("allow_overlap") is True)
         telemetry.start()
         baseline = measure_idle(config.idle_baseline_s, telemetry, clock, stop_requested)
         clock.enter(LOAD)
@@ -90,8 +92,6 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         events.emit(SummaryEvent(status=status, metrics=metrics, measurement=measurement, phases=phases))
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
                       measurement=measurement, phases=phases, error=error)
-        if lease is not None:
-            lease.release()  # after the record is written: the next run's figures start after this one's
         events.emit(StatusEvent(status=status, reason=error))
         events.close()
     return 0 if status == "completed" else 1

@@ -22,3 +22,7 @@ def private_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     # Device leases are machine-wide: each test has its own, so tests beside each other (or beside a
     # user's runs) never wait on one another, while the runs within one test share theirs.
     monkeypatch.setenv("GREENTUI_LEASE_DIR", str(tmp_path / "leases"))
+    # Tests run commands (ls, report, a TUI) beside the runs they train: that is not the other work
+    # contention is about, so its CPU bar is set out of reach; tests of contention set their own
+    # (tests/test_contention.py uses the default). Other processes on a run's GPU still count.
+    monkeypatch.setenv("GREENTUI_CONTENTION_CORES", "64")

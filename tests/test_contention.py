@@ -25,6 +25,12 @@ def is_contended(contention: Any) -> bool:
     """What a record with this `measurement.contention` is judged (greentui.metrics.quality)."""
     return measurement_contended({"contention": contention})
 
+
+@pytest.fixture(autouse=True)
+def default_cpu_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the CPU bar itself: the default one (conftest sets it out of reach)."""
+    monkeypatch.delenv(CORES_ENV, raising=False)
+
 BUSY_LOOP = "while True: pass"
 NO_SUCH_PID = 999_999_999  # above any pid_max: never a process
 

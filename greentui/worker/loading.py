@@ -1,7 +1,8 @@
 """Load the model, tokenizer and dataset a config names, with its techniques applied.
 
-Bundled names resolve to folders under assets/ and go through the same
-`from_pretrained` / `load_dataset` calls as a hub model or dataset.
+Bundled names resolve to folders under assets/, `package:` names to folders inside an installed
+Python package; both go through the same `from_pretrained` / `load_dataset` calls as a hub model or
+dataset.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, Callable
 
 from greentui.bundled import bundled_path, is_bundled
 from greentui.config import RunConfig
+from greentui.packaged import is_packaged, packaged_path
 
 # Config attributes that hold dropout probabilities, by architecture family.
 DROPOUT_ATTRIBUTES = (
@@ -25,8 +27,12 @@ DROPOUT_ATTRIBUTES = (
 
 
 def resolve(name: str) -> str:
-    """A bundled name becomes its folder; anything else is passed on as a path or hub id."""
-    return str(bundled_path(name)) if is_bundled(name) else name
+    """A bundled or `package:` name becomes its folder; anything else is passed on as a path or hub id."""
+    if is_bundled(name):
+        return str(bundled_path(name))
+    if is_packaged(name):
+        return str(packaged_path(name))
+    return name
 
 
 def load_tokenizer(config: RunConfig) -> Any:

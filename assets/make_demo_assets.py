@@ -4,11 +4,11 @@
 
 Writes, next to this file:
   sentiment-demo/{train,test}.jsonl.gz + README.md   synthetic movie-review data
-  tiny-distilbert/                                   WordPiece tokenizer + tiny
-                                                     untrained DistilBERT classifier
+  tiny-distilbert/                                   the WordPiece tokenizer
 
-The `tiny` preset fine-tunes tiny-distilbert on sentiment-demo, so greentui can
-show a complete, measurable training run without downloading anything.
+Then assets/pretrain_tiny.py pretrains the bundled models with that tokenizer. The `tiny`
+preset fine-tunes tiny-distilbert on sentiment-demo, so greentui can show a complete,
+measurable training run without downloading anything.
 """
 
 import gzip
@@ -24,11 +24,7 @@ from pathlib import Path
 import demo_vocab as V
 import torch
 from tokenizers import normalizers, pre_tokenizers
-from transformers import (
-    DistilBertConfig,
-    DistilBertForSequenceClassification,
-    DistilBertTokenizer,
-)
+from transformers import DistilBertTokenizer
 
 SEED = 1234
 N_TRAIN, N_TEST = 5000, 1000
@@ -158,22 +154,15 @@ def build_tokenizer(texts):
                                do_lower_case=True, model_max_length=512)
 
 
-def build_model(vocab_size):
-    config = DistilBertConfig(
-        vocab_size=vocab_size, dim=64, n_layers=2, n_heads=2, hidden_dim=256,
-        max_position_embeddings=512, num_labels=2, pad_token_id=0,
-        # No dropout: on CPU it roughly doubles step time (SDPA leaves its fused
-        # path) and barely helps on this data; the preset relies on the speed.
-        dropout=0.0, attention_dropout=0.0, seq_classif_dropout=0.0,
-        id2label={0: "negative", 1: "positive"}, label2id={"negative": 0, "positive": 1})
-    torch.manual_seed(0)  # deterministic initial weights
-    model = DistilBertForSequenceClassification(config)
-    # Early in training the untrained encoder gives nearly the same [CLS] vector for
-    # every review, so Adam can push all ReLU units of the head negative at once;
-    # they then never recover (loss stuck at 0.693). A positive bias keeps them alive.
-    with torch.no_grad():
-        model.pre_classifier.bias.fill_(0.5)
-    return model
+def save_tokenizer(tokenizer, out: Path) -> None:
+    """Save the tokenizer without the loading flags transformers records (where it was read from)."""
+    tokenizer.save_pretrained(out)
+    config_file = out / "tokenizer_config.json"
+    config = json.loads(config_file.read_text())
+    for key in ("is_local", "local_files_only"):
+        config.pop(key, None)
+    config_file.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+
 
 
 # --- statistics and dataset card -----------------------------------------------------
@@ -283,12 +272,11 @@ def main():
 
     tokenizer = build_tokenizer([r["text"] for r in splits["train"]])
     MODEL_DIR.mkdir(exist_ok=True)
-    tokenizer.save_pretrained(MODEL_DIR)
-    build_model(len(tokenizer)).save_pretrained(MODEL_DIR)  # safetensors by default
+    save_tokenizer(tokenizer, MODEL_DIR)  # the model itself: assets/pretrain_tiny.py
 
     bow_acc = bag_of_words_accuracy(splits["train"], splits["test"])
     write_card(splits, tokenizer, bow_acc)
-    print(f"wrote {DATA_DIR} and {MODEL_DIR}; bag-of-words baseline {bow_acc:.3f}")
+    print(f"wrote {DATA_DIR} and the tokenizer in {MODEL_DIR}; bag-of-words baseline {bow_acc:.3f}")
 
 
 if __name__ == "__main__":

@@ -43,10 +43,10 @@ TOKENIZER_DIR = HERE / "tiny-distilbert"  # made by make_demo_assets.py
 MODELS = {
     "student": ("tiny-distilbert", dict(dim=64, n_layers=2, n_heads=2, hidden_dim=256),
                 Recipe(steps_short=2500, steps_long=500)),
-    # The student's recipe at about four times its cost per step: with 1,800 + 300 steps the teacher
-    # left the MLM plateau late (step 1,400) and fine-tuned to 0.935, below the student.
+    # About four times the student's cost per step, so fewer steps. It leaves the MLM plateau late
+    # (step 1,400) and fine-tunes to 0.935, below the student's 0.947: more steps are the next try.
     "teacher": ("tiny-teacher", dict(dim=128, n_layers=4, n_heads=4, hidden_dim=512),
-                Recipe(steps_short=2500, steps_long=500)),
+                Recipe(steps_short=1800, steps_long=300)),
 }
 
 

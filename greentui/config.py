@@ -61,6 +61,10 @@ class RunConfig:
     group_by_length: bool = True
     lora: bool = False
     lora_r: int = 8
+    save_model: bool = False
+    distill_from: str = ""  # "": no distillation
+    distill_temperature: float = 2.0
+    distill_alpha: float = 0.5
     country: str = ""
     energy_budget_kwh: float = 0.0  # 0: no budget
     co2_budget_kg: float = 0.0  # 0: no budget
@@ -139,7 +143,20 @@ class RunConfig:
             tags.append("no-group")
         if self.lora:
             tags.append(f"lora{self.lora_r}")
+        if self.distill_from:
+            tags.append(self._distillation_tag())
         return tags
+
+    def _distillation_tag(self) -> str:
+        """`kd-TEACHER`, plus alpha and temperature where not the defaults: runs distilled from
+        different teachers, or weighed differently, are different techniques to compare."""
+        teacher = self.distill_from.rstrip("/").split(":")[-1].split("/")[-1]
+        tag = f"kd-{teacher}"
+        if self.distill_alpha != 0.5:
+            tag += f"-a{self.distill_alpha:g}"
+        if self.distill_temperature != 2.0:
+            tag += f"-t{self.distill_temperature:g}"
+        return tag
 
 
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(RunConfig))

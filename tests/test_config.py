@@ -96,6 +96,10 @@ def test_technique_tags() -> None:
     assert RunConfig().techniques() == []
     tags = RunConfig().with_values(mixed_precision="bf16", lora=True, optimizer="sgd").techniques()
     assert tags == ["bf16", "sgd", "lora8"]
+    # Distillation is tagged by its teacher (weights and temperature where not the defaults); saving is no technique.
+    assert RunConfig(distill_from="bundled:tiny-teacher", save_model=True).techniques() == ["kd-tiny-teacher"]
+    assert RunConfig(distill_from="20261202-051631-eb16", distill_alpha=1.0,
+                     distill_temperature=4.0).techniques() == ["kd-20261202-051631-eb16-a1-t4"]
 
 
 def test_every_config_key_is_declared_with_a_group_and_help() -> None:

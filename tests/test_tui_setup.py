@@ -97,6 +97,19 @@ async def test_technique_parameters_appear_with_their_technique(tmp_path):
         assert "on" in str(rows["lora"].control.label)
 
 
+async def test_distillation_parameters_appear_with_a_teacher(tmp_path):
+    app = create_app(tmp_path / "runs.json")
+    async with app.run_test(size=SIZE) as pilot:
+        rows = fields(app)
+        assert not rows["distill_temperature"].display and not rows["distill_alpha"].display
+        await type_into(pilot, "distill_from", "bundled:tiny-teacher")
+        assert rows["distill_temperature"].display and rows["distill_alpha"].display
+        await type_into(pilot, "distill_alpha", "1.5")
+        assert "distill_alpha" in app.screen.validate_form()  # checked like every other key
+        await type_into(pilot, "distill_alpha", "0.7")
+        assert app.screen.config().distill_from == "bundled:tiny-teacher" and app.screen.config().distill_alpha == 0.7
+
+
 async def test_side_panel_explains_the_focused_technique(tmp_path):
     app = create_app(tmp_path / "runs.json")
     async with app.run_test(size=SIZE) as pilot:

@@ -147,6 +147,8 @@ METRICS: tuple[Metric, ...] = (
     _count("total_params", "total params"),
     Metric("trainable_fraction", "trainable fraction", "trainable", spec=".4f", statuses=TRAINED),
     _count("evaluated_at_step", "evaluated at step", EVALUATED),  # the evaluation that is the result
+    # The saved weights' size on disk (config save_model), in SI megabytes: the safetensors files only.
+    Metric("model_size_mb", "model size", "size MB", "MB", ".3f", better="lower", statuses=EVALUATED),
     _count("diverged_at_step", "diverged at step", frozenset({"diverged"})),
 )
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}

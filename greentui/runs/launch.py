@@ -46,7 +46,7 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
     Bad input raises (ConfigError, PreflightError, StoreError) before anything is written.
     """
     store.check()
-    online = check_loadable(config)
+    online = check_loadable(config, store.path)
     run_id = new_run_id()
     run_dir = store.runs_root / run_id
     launch_doc = {"run_id": run_id, "store": str(store.path.resolve()), "config": config.to_dict(),

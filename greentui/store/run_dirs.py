@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from greentui.store.run_store import RunStore
 
 RUNS_FOLDER = "runs"
+MODEL_FOLDER = "model"  # a run's saved weights and tokenizer (config save_model), inside its run folder
 
 
 class RunDirRefused(StoreError):
@@ -44,3 +45,20 @@ def confined_run_dir(store_path: Path, run_id: str, run_dir: Any) -> Path:
 def run_dir_of(store: RunStore, record: RunRecord) -> Path:
     """Absolute run directory of a record (stored relative to the store's folder); RunDirRefused outside runs/."""
     return confined_run_dir(store.path, record.id, record.run_dir)
+
+
+def remove_saved_model(store_path: Path, run_id: str, run_dir: Any) -> None:
+    """Delete a run's saved model (the only big thing in its folder), when its folder is confined to runs/.
+
+    A `model` that is a symlink is unlinked, never followed: what it points to is not the run's.
+    """
+    import shutil
+
+    try:
+        folder = confined_run_dir(store_path, run_id, run_dir) / MODEL_FOLDER
+    except RunDirRefused:
+        return
+    if folder.is_symlink():
+        folder.unlink(missing_ok=True)
+    elif folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)

@@ -175,12 +175,19 @@ class RunStore:
             return record
 
     def delete(self, run_ids: list[str]) -> int:
-        """Remove runs by id; returns how many were removed."""
+        """Remove runs by id, and their saved models (their run folders' logs stay); returns how many were removed."""
+        from greentui.store.run_dirs import remove_saved_model
+
         with self._locked():
             before = self.stamp()
-            removed = self._table(hold_reads=True).remove(where("id").one_of(list(run_ids)))
+            table = self._table(hold_reads=True)
+            matching = where("id").one_of(list(run_ids))
+            folders = [(doc.get("id"), doc.get("run_dir")) for doc in table.search(matching)]
+            removed = table.remove(matching)
             self._log_index(before, [gone_line(run_id) for run_id in run_ids])
-            return len(removed)
+        for run_id, run_dir in folders:  # after the record is gone: no run names a model that is half deleted
+            remove_saved_model(self.path, str(run_id), run_dir)
+        return len(removed)
 
     def _fast_path_safe(self, stamp: Stamp | None) -> bool:
         # Splicing a line into the file never parses the rest of it, so it is done only to a file

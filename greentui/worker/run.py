@@ -30,6 +30,7 @@ from greentui.metrics.derived import derived_metrics
 from greentui.metrics.uncertainty import uncertainties
 from greentui.store.curves import CURVES_FILE, save_curves
 from greentui.store.record import utc_now
+from greentui.store.run_dirs import MODEL_FOLDER
 from greentui.store.run_store import RunStore, StoreError
 from greentui.worker.idle import IdleBaseline, measure_idle
 from greentui.worker.phases import PhaseClock
@@ -67,6 +68,7 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     progress = TrainingProgress()
     baseline: IdleBaseline | None = None
     lease_doc: dict[str, Any] = {}
+    noted: dict[str, Any] = {}  # what training adds to the record's measurement (the teacher, when distilling)
     try:
         from greentui.worker.devices import run_devices, take_lease
 
@@ -77,7 +79,8 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         telemetry.start()
         baseline = measure_idle(config.idle_baseline_s, telemetry, clock, stop_requested)
         clock.enter(LOAD)
-        status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry, progress, clock)
+        status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry, progress, clock,
+                                        Path(launch["store"]), noted)
     except BaseException as err:  # noqa: BLE001 - every failure must end in a stored record
         status, error = _classify_failure(err)
         metrics.update(progress.metrics())  # how far training got, so the derived metrics exist too
@@ -88,6 +91,7 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         heartbeat.set()
         measurement, phases, folded = _stop_measuring(run_dir, telemetry, clock, baseline, metrics)
         measurement["lease"] = lease_doc
+        measurement.update(noted)
         _save_curves(run_dir, events, stored_curves(folded))
         events.emit(SummaryEvent(status=status, metrics=metrics, measurement=measurement, phases=phases))
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
@@ -147,8 +151,10 @@ class TrainingProgress:
 
 
 def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested: threading.Event,
-           telemetry: Any, progress: TrainingProgress, clock: PhaseClock) -> tuple[str, dict[str, Any], str | None]:
-    """Load, train and evaluate once at the end; (status, metrics, why it stopped early or None)."""
+           telemetry: Any, progress: TrainingProgress, clock: PhaseClock, store_path: Path,
+           noted: dict[str, Any]) -> tuple[str, dict[str, Any], str | None]:
+    """Load, train and evaluate once at the end, then save the model if asked; (status, metrics, why it
+    stopped early or None). `noted` gets the record's measurement additions as soon as they are known."""
     from greentui.worker.budget import BudgetGuard
     from greentui.worker.callbacks import EventCallback, watch_loss
     from greentui.worker.training import build_plan
@@ -160,8 +166,13 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
     guard = BudgetGuard(events, lambda: telemetry.latest, config.energy_budget_kwh, config.co2_budget_kg,
                         measuring=telemetry.tracker is not None)
     plan = build_plan(config, run_dir / "checkpoints", callbacks=[callback, guard],
-                      tokenising=lambda done, total: clock.progress(done, total, "rows", "tokenising"))
+                      tokenising=lambda done, total: clock.progress(done, total, "rows", "tokenising"),
+                      store_path=store_path)
     eval_batches[0] = plan.eval_batches
+    if plan.distillation:
+        noted["distillation"] = plan.distillation
+        events.emit(InfoEvent(message=f"distilling from {plan.distillation['teacher']} "
+                                      f"({plan.distillation['teacher_params']:,} parameters)"))
     trainer = plan.trainer
     _mark_phases(trainer, clock)
     fault = os.environ.get("GREENTUI_FAULT_NAN_STEP")
@@ -196,6 +207,11 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
     }
     with clock.within(SAVE, "removing checkpoints"):
         _remove_checkpoints(run_dir / "checkpoints")
+    if config.save_model and not guard.exceeded:  # a spent budget allows no more work
+        from greentui.worker.saving import save_model
+
+        with clock.within(SAVE, "saving the model"):
+            metrics["model_size_mb"] = save_model(trainer, run_dir / MODEL_FOLDER)
     status = "stopped" if callback.stopped_at is not None or guard.exceeded else "completed"
     return status, metrics, guard.exceeded
 

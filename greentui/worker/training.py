@@ -30,6 +30,7 @@ class TrainingPlan:
     total_params: int
     device: str
     eval_batches: int  # batches in one evaluation
+    distillation: dict[str, Any] | None = None  # the record's measurement.distillation, when distilling
 
 
 def compute_metrics(prediction: Any) -> dict[str, float]:
@@ -79,12 +80,13 @@ def _device(config: RunConfig) -> str:
 
 
 def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None = None,
-               tokenising: Callable[[int, int], None] | None = None) -> TrainingPlan:
-    """Load model and data and build the Trainer that `trainer.train()` runs (`tokenising`: see load_data)."""
+               tokenising: Callable[[int, int], None] | None = None, store_path: Path | None = None) -> TrainingPlan:
+    """Load model and data and build the Trainer that `trainer.train()` runs (`tokenising`: see load_data).
+
+    `store_path`: the store whose runs `distill_from` may name by id."""
     from transformers import (
         DataCollatorWithPadding,
         EarlyStoppingCallback,
-        Trainer,
         TrainingArguments,
         default_data_collator,
         set_seed,
@@ -138,7 +140,8 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
     all_callbacks = list(callbacks or [])
     if early_stopping:
         all_callbacks.append(EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience))
-    trainer = Trainer(
+    trainer_class, teaching = _trainer_class(config, model, device, store_path)
+    trainer = trainer_class(
         model=model,
         args=args,
         train_dataset=data.train,
@@ -148,6 +151,7 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
         compute_metrics=compute_metrics,
         callbacks=all_callbacks,
         optimizer_cls_and_kwargs=optimizer_choice(config),
+        **teaching,
     )
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     total = sum(p.numel() for p in model.parameters())
@@ -161,7 +165,22 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
         total_params=total,
         device=device,
         eval_batches=math.ceil(len(data.eval) / eval_batch_size),
+        distillation=teaching["teacher"].describe(config.distill_temperature, config.distill_alpha) if teaching else None,
     )
+
+
+def _trainer_class(config: RunConfig, model: Any, device: str, store_path: Path | None) -> tuple[type, dict[str, Any]]:
+    """The Trainer, or with `distill_from` the distilling one and its arguments (the teacher loaded once)."""
+    from transformers import Trainer
+
+    if not config.distill_from:
+        return Trainer, {}
+    from greentui.teacher import resolve_teacher
+    from greentui.worker.distillation import DistillationTrainer, load_teacher
+
+    teacher = load_teacher(resolve_teacher(config.distill_from, store_path), model, device)
+    return DistillationTrainer, {"teacher": teacher, "temperature": config.distill_temperature,
+                                 "alpha": config.distill_alpha}
 
 
 def _scheduler_name(config: RunConfig) -> str:

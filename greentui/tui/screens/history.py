@@ -363,7 +363,7 @@ class HistoryScreen(Screen):
 
         names = ", ".join(r.name for r in runs[:3]) + (" …" if len(runs) > 3 else "")
         self.app.push_screen(ConfirmDialog(f"Delete {len(runs)} run(s) from the store? ({names}) "
-                                           "Their run folders stay on disk.", "Delete"), delete)
+                                           "Saved models are deleted; their run folders' logs stay on disk.", "Delete"), delete)
 
     def action_rename(self) -> None:
         """Rename the highlighted run."""

@@ -35,6 +35,8 @@ SUB_FIELDS: dict[str, tuple[str, Any]] = {
     "warmup_ratio": ("lr_scheduler", lambda v: v != "constant"),
     "early_stopping_metric": ("early_stopping_patience", lambda v: str(v).strip() not in ("", "0")),
     "lora_r": ("lora", bool),
+    "distill_temperature": ("distill_from", lambda v: bool(str(v).strip())),
+    "distill_alpha": ("distill_from", lambda v: bool(str(v).strip())),
 }
 
 

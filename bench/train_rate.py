@@ -62,8 +62,9 @@ def _tracked(cfg: RunConfig, run_dir: Path) -> float:
 
     with worker_telemetry(run_dir, cfg.country) as (events, telemetry), _quiet():
         clock = PhaseClock(events, telemetry.reading)  # phase events and their energy, as in the worker
+        # No store: the store path only resolves a distillation teacher named by run id, which the bench has not.
         _status, metrics, _reason = _train(cfg, run_dir, events, threading.Event(), telemetry, TrainingProgress(),
-                                           clock)
+                                           clock, run_dir / "runs.json", {})
     return metrics["samples_trained"] / metrics["duration_s"]
 
 

@@ -90,8 +90,13 @@ def windows(documents: Sequence[Sequence[int]], tokenizer, width: int, batch: in
                 start = rng.randrange(len(ids) - body + 1)
                 ids = ids[start:start + body]
             rows.append([tokenizer.cls_token_id, *ids, tokenizer.sep_token_id])
-        longest = max(map(len, rows))
-        yield torch.tensor([r + [tokenizer.pad_token_id] * (longest - len(r)) for r in rows])
+        yield padded(rows, tokenizer.pad_token_id)
+
+
+def padded(rows: list[list[int]], pad_id: int) -> torch.Tensor:
+    """The rows as one tensor, each padded to the longest."""
+    longest = max(map(len, rows))
+    return torch.tensor([row + [pad_id] * (longest - len(row)) for row in rows])
 
 
 def mask(ids: torch.Tensor, tokenizer, in_lexicon: torch.Tensor, recipe: Recipe,
@@ -167,8 +172,7 @@ def heldout_mlm_loss(model, tokenizer, documents: Sequence[Sequence[int]]) -> fl
     total, count = 0.0, 0
     for start in range(0, len(documents), 32):
         rows = [[tokenizer.cls_token_id, *doc[:254], tokenizer.sep_token_id] for doc in documents[start:start + 32]]
-        longest = max(map(len, rows))
-        ids = torch.tensor([r + [tokenizer.pad_token_id] * (longest - len(r)) for r in rows])
+        ids = padded(rows, tokenizer.pad_token_id)
         inputs, labels = mask(ids, tokenizer, no_lexicon, plain, generator)
         out = model(input_ids=inputs, attention_mask=(ids != tokenizer.pad_token_id).long(), labels=labels)
         n = int((labels != -100).sum())

@@ -65,6 +65,12 @@ class RunConfig:
     distill_from: str = ""  # "": no distillation
     distill_temperature: float = 2.0
     distill_alpha: float = 0.5
+    quantization: str = "none"  # post-training, for the inference phase
+    pruning: float = 0.0  # fraction of weights (or heads) removed after training
+    pruning_method: str = "magnitude"
+    pruning_recovery_steps: int = 0
+    inference_samples: int = 1000  # 0: no inference phase
+    inference_batch_sizes: str = "1,32"
     country: str = ""
     energy_budget_kwh: float = 0.0  # 0: no budget
     co2_budget_kg: float = 0.0  # 0: no budget
@@ -145,7 +151,16 @@ class RunConfig:
             tags.append(f"lora{self.lora_r}")
         if self.distill_from:
             tags.append(self._distillation_tag())
+        if self.pruning > 0:
+            tag = f"prune{self.pruning:g}" if self.pruning_method == "magnitude" else f"heads{self.pruning:g}"
+            tags.append(tag + (f"-r{self.pruning_recovery_steps}" if self.pruning_recovery_steps else ""))
+        if self.quantization != "none":
+            tags.append("int8" if self.quantization == "dynamic-int8" else f"q-{self.quantization}")
         return tags
+
+    def batch_sizes(self) -> tuple[int, ...]:
+        """The inference phase's batch sizes, in the order given (checked when the config was built)."""
+        return parse_batch_sizes(self.inference_batch_sizes)
 
     def _distillation_tag(self) -> str:
         """`kd-TEACHER`, plus alpha and temperature where not the defaults: runs distilled from
@@ -224,10 +239,28 @@ def _check_value(key: str, value: Any) -> None:
             raise ConfigError(key, f"{value!r} is outside the allowed range [{low:g}, {high:g}{bracket}")
     if key in ("model", "dataset", "text_column", "label_column") and not value:
         raise ConfigError(key, "must not be empty")
+    if key == "inference_batch_sizes":
+        parse_batch_sizes(value)
     if key == "country" and value and not is_known_country(value):
         raise ConfigError(
             key, f"{value!r} is not a 3-letter ISO country code known to CodeCarbon (e.g. USA, FRA, DEU)"
         )
+
+
+MAX_INFERENCE_BATCH = 4096
+
+
+def parse_batch_sizes(text: str) -> tuple[int, ...]:
+    """`1,32` as (1, 32): distinct whole numbers from 1 to MAX_INFERENCE_BATCH, comma separated."""
+    sizes: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or not 1 <= int(part) <= MAX_INFERENCE_BATCH:
+            raise ConfigError("inference_batch_sizes", f"{part!r} is not a batch size from 1 to "
+                                                       f"{MAX_INFERENCE_BATCH} (write them as 1,32)")
+        if int(part) not in sizes:
+            sizes.append(int(part))
+    return tuple(sizes)
 
 
 def parse_sets(pairs: list[str]) -> dict[str, str]:

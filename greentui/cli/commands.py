@@ -17,6 +17,7 @@ from greentui.runs.launch import launch
 from greentui.runs.process import stop, worker_alive
 from greentui.runs.reconcile import reconcile
 from greentui.store.layout import StoreError
+from greentui.store.record import RunRecord
 from greentui.store.run_dirs import run_dir_of
 from greentui.store.run_store import RunStore
 
@@ -31,11 +32,17 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 def cmd_run(args: argparse.Namespace, store_path: Path) -> int:
     """Start a run; unless --detach, follow it with a progress bar until it ends."""
-    store = RunStore(store_path)
-    record = launch(config_from_args(args), store, from_command_line(args.name) if args.name else None,
-                    allow_overlap=args.allow_overlap)
+    return start_and_follow(RunStore(store_path), config_from_args(args),
+                            from_command_line(args.name) if args.name else None, args.detach,
+                            allow_overlap=args.allow_overlap)
+
+
+def start_and_follow(store: RunStore, config: RunConfig, name: str | None, detach: bool,
+                     allow_overlap: bool = False, parent: RunRecord | None = None) -> int:
+    """Launch a run and, unless `detach`, follow it to its end: the exit code of `greentui run`."""
+    record = launch(config, store, name, allow_overlap=allow_overlap, parent=parent)
     print(f"run {record.id} started: {printable(record.name)}", flush=True)
-    if args.detach:
+    if detach:
         print(f"follow it with `greentui show {record.id}`; logs in {run_dir_of(store, record)}")
         return 0
     try:

@@ -17,6 +17,7 @@ EPILOG = """commands:
   greentui run                  run one experiment headless, with a progress bar
   greentui ls | show | export   list, inspect and export stored runs
   greentui stop RUN_ID          stop a running experiment (partial results kept)
+  greentui infer RUN_ID         measure a saved model again, quantized or pruned, without training
   greentui sweep | report       run techniques against a baseline; what each one buys
   greentui doctor               what can be measured on this machine, and how
 """
@@ -59,8 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     stop.add_argument("run_id")
 
     sub.add_parser("doctor", help="what can be measured here, and how")
+    from greentui.cli.infer import add_parser
     from greentui.cli.sweep import add_parsers
 
+    add_parser(sub)
     add_parsers(sub)
     return parser
 
@@ -80,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             from greentui.tui.app import run_app
 
             return run_app(store_path)
-        from greentui.cli import commands, sweep
+        from greentui.cli import commands, infer, sweep
 
-        module = sweep if args.command in ("sweep", "report") else commands
+        module = sweep if args.command in ("sweep", "report") else infer if args.command == "infer" else commands
         return int(getattr(module, f"cmd_{args.command}")(args, store_path))
     except (ConfigError, PreflightError, StoreError, SweepError, StopRefused) as err:
         print(f"greentui: {err}", file=sys.stderr)

@@ -37,8 +37,11 @@ def default_name(config: RunConfig) -> str:
 
 
 def launch(config: RunConfig, store: RunStore, name: str | None = None,
-           sweep: dict[str, Any] | None = None, allow_overlap: bool = False) -> RunRecord:
+           sweep: dict[str, Any] | None = None, allow_overlap: bool = False,
+           parent: RunRecord | None = None) -> RunRecord:
     """Check everything, store the run as `running`, then start its worker; `sweep` tags a sweep's run.
+
+    `parent`: a run whose saved model this run only deploys and measures (`greentui infer`), no training.
 
     The worker waits for its devices while another run holds them (greentui.runs.lease), unless
     `allow_overlap`, which its record keeps.
@@ -50,7 +53,7 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
     run_id = new_run_id()
     run_dir = store.runs_root / run_id
     launch_doc = {"run_id": run_id, "store": str(store.path.resolve()), "config": config.to_dict(),
-                  "allow_overlap": allow_overlap}
+                  "allow_overlap": allow_overlap, "parent_id": parent.id if parent else None}
     try:
         make_private_dir(store.runs_root)
         os.mkdir(run_dir, mode=0o700)
@@ -66,6 +69,7 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
         config=config.to_dict(),
         run_dir=os.path.relpath(run_dir, store.path.parent),
         sweep=dict(sweep or {}),
+        parent_id=parent.id if parent else None,
     )
     try:
         store.insert(record)

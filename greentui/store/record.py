@@ -53,7 +53,8 @@ class RunRecord:
     versions: Mapping[str, Any] = field(default_factory=dict)
     sweep: Mapping[str, Any] = field(default_factory=dict)  # {id, role, repeat} for a sweep's runs
     process: Mapping[str, Any] = field(default_factory=dict)  # the worker's identity (greentui.runs.identity)
-    phases: Mapping[str, Any] = field(default_factory=dict)  # load/train/eval/save: duration_s, energy_kwh, emissions_kg
+    phases: Mapping[str, Any] = field(default_factory=dict)  # load/train/eval/save/infer: duration_s, energy_kwh, emissions_kg
+    parent_id: str | None = None  # `greentui infer`: the run whose saved model this one deployed
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any], copy: bool = True) -> RunRecord:
@@ -128,6 +129,8 @@ def _typed(values: dict[str, Any]) -> dict[str, Any]:
     for key in _MAPPINGS:
         if key in values and not isinstance(values[key], dict):
             values[key] = {}
+    if not isinstance(values.get("parent_id"), str):
+        values["parent_id"] = None
     pid = values.get("pid")
     # pid 1 is init and -1 is "every process": no worker is ever either (see greentui.runs.process).
     values["pid"] = pid if type(pid) is int and pid > 1 else None

@@ -62,3 +62,17 @@ def remove_saved_model(store_path: Path, run_id: str, run_dir: Any) -> None:
         folder.unlink(missing_ok=True)
     elif folder.is_dir():
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def saved_model_folder(store: RunStore, run_id: str) -> tuple[RunRecord, Path]:
+    """A completed run of the store and its saved model folder (`greentui infer`); StoreError saying
+    what is missing: the run, its completion, or the model (a symlinked `model` is refused)."""
+    record = store.get(run_id) if store.path.exists() else None
+    if record is None or record.id != run_id:
+        raise StoreError(f"no run {run_id!r} in {store.path}")
+    if record.status != "completed":
+        raise StoreError(f"run {record.id} is {record.status}: only a completed run's model can be deployed")
+    folder = run_dir_of(store, record) / MODEL_FOLDER
+    if folder.is_symlink() or not (folder / "config.json").is_file():
+        raise StoreError(f"run {record.id} saved no model ({folder}): run it with save_model = true")
+    return record, folder

@@ -16,6 +16,7 @@ from greentui.events.log import EVENTS_FILE, EventWriter, read_all
 from greentui.events.reducer import RunSnapshot, fold
 from greentui.events.schema import (
     EVAL,
+    INFER,
     LOAD,
     SAVE,
     TRAIN,
@@ -79,8 +80,15 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         telemetry.start()
         baseline = measure_idle(config.idle_baseline_s, telemetry, clock, stop_requested)
         clock.enter(LOAD)
-        status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry, progress, clock,
-                                        Path(launch["store"]), noted)
+        if isinstance(launch.get("parent_id"), str):  # greentui infer: deploy a saved model, no training
+            from greentui.worker.deployment import deploy_saved
+
+            model_dir = _parent_model(Path(launch["store"]), launch["parent_id"])
+            metrics = deploy_saved(config, str(model_dir), clock, telemetry.reading, stop_requested, noted)
+            status = "stopped" if stop_requested.is_set() else "completed"
+        else:
+            status, metrics, error = _train(config, run_dir, events, stop_requested, telemetry, progress, clock,
+                                            Path(launch["store"]), noted)
     except BaseException as err:  # noqa: BLE001 - every failure must end in a stored record
         status, error = _classify_failure(err)
         metrics.update(progress.metrics())  # how far training got, so the derived metrics exist too
@@ -101,6 +109,13 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     return 0 if status == "completed" else 1
 
 
+def _parent_model(store_path: Path, parent_id: str) -> Path:
+    """The saved model of the run this one deploys, checked again: the store may have changed since launch."""
+    from greentui.store.run_dirs import saved_model_folder
+
+    return saved_model_folder(RunStore(store_path), parent_id)[1]
+
+
 def _stop_measuring(run_dir: Path, telemetry: Any, clock: PhaseClock, baseline: IdleBaseline | None,
                     metrics: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], RunSnapshot]:
     """Stop the telemetry and add its figures to `metrics`; (measurement, phases, the folded events)."""
@@ -109,6 +124,8 @@ def _stop_measuring(run_dir: Path, telemetry: Any, clock: PhaseClock, baseline: 
     metrics.update(measured["metrics"])
     phases = clock.close(_final_reading(measured["metrics"]))
     metrics["measured_s"] = round(sum(p["duration_s"] for p in phases.values()), 3)
+    if INFER in phases:  # the run's energy less this is what training cost (a model's life: greentui report)
+        metrics["inference_energy_kwh"] = phases[INFER]["energy_kwh"]
     if baseline is not None:
         metrics.update(baseline.metrics(metrics))
         measurement["idle_baseline"] = baseline.describe()
@@ -188,8 +205,12 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
     ))
     clock.enter(TRAIN)
     progress.start(callback, samples_per_step, int(plan.train_samples * config.epochs))
-    output = trainer.train()
+    from greentui.worker.memory import PeakMemory
+
+    with PeakMemory(plan.device) as train_memory:
+        output = trainer.train()
     progress.end(trainer.state.global_step)
+    noted["train_peak_memory_method"] = train_memory.method
     final_eval = _final_evaluation(trainer, callback, budget_spent=bool(guard.exceeded))
     metrics = {
         "accuracy": final_eval.get("eval_accuracy"),
@@ -204,6 +225,8 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         "total_params": plan.total_params,
         "trainable_fraction": plan.trainable_params / max(1, plan.total_params),
         "evaluated_at_step": callback.final_step,
+        "train_flops": float(trainer.state.total_flos),  # the Trainer's estimate: 6 × parameters × tokens
+        "train_peak_mem_mb": train_memory.mb,
     }
     with clock.within(SAVE, "removing checkpoints"):
         _remove_checkpoints(run_dir / "checkpoints")
@@ -213,7 +236,28 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         with clock.within(SAVE, "saving the model"):
             metrics["model_size_mb"] = save_model(trainer, run_dir / MODEL_FOLDER)
     status = "stopped" if callback.stopped_at is not None or guard.exceeded else "completed"
+    if status == "completed":  # a stopped run is asked for no more work
+        _compress_and_measure(trainer, config, plan, clock, telemetry, stop_requested, metrics, noted)
     return status, metrics, guard.exceeded
+
+
+def _compress_and_measure(trainer: Any, config: RunConfig, plan: Any, clock: PhaseClock, telemetry: Any,
+                          stop_requested: threading.Event, metrics: dict[str, Any], noted: dict[str, Any]) -> None:
+    """Prune (with its recovery steps, as training) and run the inference phase, as the config asks."""
+    from greentui.worker.deployment import measure_deployed, prune_trained
+    from greentui.worker.inference import deployable
+
+    model = deployable(trainer.model)
+    if config.pruning > 0:
+        clock.enter(TRAIN, f"pruning {config.pruning:.0%} ({config.pruning_method})")
+        noted["pruning"] = prune_trained(model, config, trainer.get_train_dataloader)
+        metrics["pruning_sparsity"] = noted["pruning"]["sparsity"]
+    if config.inference_samples > 0 and not stop_requested.is_set():
+        clock.enter(INFER, "measuring the deployed model")
+        figures, noted["inference"] = measure_deployed(
+            model, config, trainer.eval_dataset, trainer.data_collator, plan.device, telemetry.reading,
+            stop_requested, lambda done, total, unit, detail: clock.progress(done, total, unit, detail))
+        metrics.update(figures)
 
 
 def _mark_phases(trainer: Any, clock: PhaseClock) -> None:

@@ -65,7 +65,8 @@ def optimizer_choice(config: RunConfig) -> tuple[type, dict[str, Any]]:
     return torch.optim.AdamW, {"lr": config.learning_rate}
 
 
-def _device(config: RunConfig) -> str:
+def device_for(config: RunConfig) -> str:
+    """cuda where there is a GPU, else cpu; TechniqueUnavailable for a mixed precision it cannot run."""
     import torch
 
     has_cuda = torch.cuda.is_available()
@@ -92,7 +93,10 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
         set_seed,
     )
 
-    device = _device(config)
+    device = device_for(config)
+    from greentui.worker.compression import check_quantization
+
+    check_quantization(config.quantization, device)  # before training, not after it
     set_seed(config.seed)
     tokenizer = load_tokenizer(config)
     data: PreparedData = load_data(config, tokenizer, tokenising)

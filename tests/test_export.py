@@ -33,3 +33,22 @@ def test_export_flattens_and_neutralises(tmp_path: Path) -> None:
     assert all(f"config.{k}" in frame.columns for k in KEYS)
     assert frame["metrics.accuracy"].dtype.kind == "f"
     assert frame.loc[1, "techniques"] == "lora8"
+
+
+def test_inference_metrics_export_in_the_registry_order_as_numbers(tmp_path: Path) -> None:
+    from greentui.metrics.registry import METRICS
+
+    inference = {"pruning_sparsity": 0.5, "inference_kwh_per_1k": 2.5e-6, "flops_per_prediction": 1.1e9,
+                 "inference_latency_ms_p95_b32": 40.0, "inference_accuracy": 0.84, "train_flops": 3.2e14,
+                 "model_size_mb": 67.1, "inference_energy_kwh": 0.00012}
+    runs = [RunRecord(id="r1", name="pruned", status="completed", created_at="", metrics={**inference, "energy_kwh": 0.01}),
+            RunRecord(id="r2", name="old", status="completed", created_at="", metrics={"energy_kwh": 0.02})]
+    path = tmp_path / "out.csv"
+    write_csv(runs, path)
+    frame = pd.read_csv(path)
+    metric_columns = [c.removeprefix("metrics.") for c in frame.columns if c.startswith("metrics.")]
+    assert metric_columns == [m.key for m in METRICS if m.key in {*inference, "energy_kwh"}]  # the registry's order
+    assert metric_columns == ["energy_kwh", "model_size_mb", "train_flops", "inference_accuracy",
+                              "inference_latency_ms_p95_b32", "inference_kwh_per_1k", "inference_energy_kwh",
+                              "flops_per_prediction", "pruning_sparsity"]
+    assert frame.loc[0, "metrics.inference_kwh_per_1k"] == 2.5e-6 and pd.isna(frame.loc[1, "metrics.inference_kwh_per_1k"])

@@ -12,6 +12,7 @@ from greentui.metrics.derived import derived_metrics, metrics_from_events
 from greentui.metrics.registry import (
     BY_KEY,
     EVALUATED,
+    INFERRED,
     METRICS,
     MISSING,
     TABLE_METRICS,
@@ -97,13 +98,43 @@ def test_values_format_in_the_shown_unit_with_a_dash_for_missing_or_malformed() 
 
 
 def test_labels_titles_and_phrases() -> None:
-    assert [m.title for m in COMPARED_METRICS] == ["accuracy", "F1", "eval loss", "time (s)", "samples/s",
-                                                   "energy (kWh)", "CO2 (g)", "J/sample", "kWh per accuracy"]
+    assert [m.title for m in COMPARED_METRICS] == [
+        "accuracy", "F1", "eval loss", "time (s)", "samples/s", "energy (kWh)", "CO2 (g)", "J/sample", "kWh per accuracy",
+        "training FLOPs", "training peak memory (MB)", "inference accuracy", "latency p50 batch 1 (ms)",
+        "latency p95 batch 1 (ms)", "latency p50 batch 32 (ms)", "latency p95 batch 32 (ms)", "inference samples/s",
+        "kWh per 1k predictions", "inference energy (kWh)", "inference peak memory (MB)", "FLOPs per prediction",
+        "model size (MB)", "pruning sparsity"]
     assert [m.short for m in TABLE_METRICS] == ["acc", "time", "kWh", "CO2 g", "J/sample"]
     assert metric("accuracy").phrase(0.8812) == "accuracy 0.881"
     assert metric("energy_kwh").phrase(None) == "energy – kWh"
     assert metric("samples_per_s").phrase(22.14) == "22.1 samples/s"
     assert metric("emissions_kg").document_label == "CO₂" and metric("energy_kwh").document_label == "energy"
+
+
+INFERENCE_KEYS = ("inference_accuracy", "inference_latency_ms_p50_b1", "inference_latency_ms_p95_b1",
+                  "inference_latency_ms_p50_b32", "inference_latency_ms_p95_b32", "inference_samples_per_s",
+                  "inference_kwh_per_1k", "inference_energy_kwh", "inference_peak_mem_mb", "flops_per_prediction",
+                  "pruning_sparsity")
+
+
+def test_the_inference_phase_and_compute_metrics_are_declared_with_units_formats_and_directions() -> None:
+    for key in INFERENCE_KEYS:  # only a completed run goes on to the inference phase
+        assert metric(key).statuses == INFERRED == frozenset({"completed"}), key
+    assert metric("train_flops").statuses == EVALUATED and "failed" in metric("train_peak_mem_mb").statuses
+    higher = {"inference_accuracy", "inference_samples_per_s"}
+    for key in (*INFERENCE_KEYS, "train_flops", "train_peak_mem_mb", "model_size_mb"):
+        assert metric(key).better == ("none" if key == "pruning_sparsity" else "higher" if key in higher else "lower"), key
+    assert {metric(k).unit for k in INFERENCE_KEYS if "latency" in k} == {"ms"}
+    assert metric("inference_kwh_per_1k").unit == "kWh" and metric("inference_peak_mem_mb").unit == "MB"
+    assert metric("pruning_sparsity").unit == "" and metric("flops_per_prediction").unit == ""
+    # kWh per 1k predictions spans 1e-6..1e-3 and FLOPs 1e6..1e15: three digits whatever the magnitude.
+    assert format_value("inference_kwh_per_1k", 2.5e-6) == "2.50e-06"
+    assert format_value("inference_kwh_per_1k", 0.000412) == "0.000412"
+    assert format_value("flops_per_prediction", 1.234e9) == "1.23e+09" and format_value("train_flops", 4e15) == "4.00e+15"
+    assert format_value("inference_latency_ms_p50_b1", 3.456) == "3.46" and format_value("pruning_sparsity", 0.5) == "0.500"
+    assert metric("inference_kwh_per_1k").title == "kWh per 1k predictions"
+    assert metric("inference_latency_ms_p95_b32").short == "p95 b32 ms"
+    assert not any(metric(k).derived for k in INFERENCE_KEYS)  # the worker measures them; nothing derives them
 
 
 def test_change_against_a_baseline_is_better_or_worse_by_the_declared_direction() -> None:

@@ -74,3 +74,24 @@ def test_column_names_drop_the_words_all_runs_share(tmp_path):
     bf16 = dataclasses.replace(runs[1], name="tiny-distilbert bf16 cosine n2000")
     # A default name (model + techniques) loses the model word; a bare model name stays whole.
     assert distinct_names([same[0], bf16, runs[0]]) == ["tiny-distilbert", "bf16 cosine n2000", "baseline"]
+
+
+def test_inference_rows_appear_where_a_compared_run_has_them(tmp_path):
+    runs = make_store(tmp_path, count=3).all()
+    assert not {"kWh per 1k predictions", "model size (MB)"} & set(dict(metric_cells(runs, baseline=0)))  # old runs
+    inference = [{"inference_kwh_per_1k": 0.0005, "inference_latency_ms_p50_b1": 4.0, "model_size_mb": 268.0,
+                  "inference_accuracy": 0.84, "flops_per_prediction": 1.1e9},
+                 {"inference_kwh_per_1k": 0.0002, "inference_latency_ms_p50_b1": 5.0, "model_size_mb": 67.0,
+                  "inference_accuracy": 0.85, "flops_per_prediction": 1.1e9}, {}]
+    runs = [dataclasses.replace(r, metrics={**r.metrics, **extra}) for r, extra in zip(runs, inference, strict=True)]
+    table = dict(metric_cells(runs, baseline=0))
+    per_1k = table["kWh per 1k predictions"]
+    assert [c.text for c in per_1k] == ["0.000500", "0.000200", "–"]  # the third run had no inference phase
+    assert round(per_1k[1].change_pct, 6) == -60.0 and per_1k[1].better is True
+    latency = table["latency p50 batch 1 (ms)"]
+    assert latency[1].text == "5.00" and round(latency[1].change_pct, 6) == 25.0 and latency[1].better is False
+    assert table["inference accuracy"][1].better is True and table["model size (MB)"][1].better is True
+    assert table["FLOPs per prediction"][1].text == "1.10e+09" and table["FLOPs per prediction"][1].better is None
+    assert "pruning sparsity" not in table and "training FLOPs" not in table  # no compared run has them
+    assert list(table)[:9] == ["accuracy", "F1", "eval loss", "time (s)", "samples/s", "energy (kWh)",
+                               "energy ± (stated)", "other work on devices", "CO2 (g)"]

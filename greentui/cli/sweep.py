@@ -39,6 +39,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--format", choices=("md", "csv"), help="default: from the file name, else md")
     report.add_argument("--include-contended", action="store_true",
                         help="keep runs whose devices other work shared (left out by default)")
+    report.add_argument("--lifetime-predictions", metavar="N",
+                        help="predictions over the model's life, for the lifetime energy (default 1,000,000)")
 
 
 def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
@@ -117,13 +119,14 @@ def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
     from greentui.sweep.plan import SweepError
 
     fmt = args.format or ("csv" if args.output and args.output.suffix.lower() == ".csv" else "md")
+    predictions = lifetime_predictions(args.lifetime_predictions)
     store = RunStore(store_path)
     if args.runs:
         if not args.baseline:
             raise SweepError("--runs needs --baseline RUN_ID: the run the others are compared with")
-        text = runs_report(store, args.runs, args.baseline, fmt, args.include_contended)
+        text = runs_report(store, args.runs, args.baseline, fmt, args.include_contended, predictions)
     elif args.sweep_id:
-        text = sweep_report(store, args.sweep_id, fmt, args.include_contended)
+        text = sweep_report(store, args.sweep_id, fmt, args.include_contended, predictions)
     else:
         raise SweepError("name a sweep (greentui report SWEEP_ID) or runs (--runs ID... --baseline ID)")
     if args.output is None:
@@ -136,3 +139,21 @@ def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
         return 2
     print(f"wrote the report to {args.output}")
     return 0
+
+
+def lifetime_predictions(text: str | None) -> int:
+    """`--lifetime-predictions`: a whole number above 0 (`1000000`, `1_000_000`, `1e6`); the default without one."""
+    from math import isfinite
+
+    from greentui.report.attribution import DEFAULT_LIFETIME_PREDICTIONS
+    from greentui.sweep.plan import SweepError
+
+    if text is None:
+        return DEFAULT_LIFETIME_PREDICTIONS
+    try:
+        number = float(text.strip().replace("_", ""))
+    except ValueError:
+        number = float("nan")
+    if not (isfinite(number) and number > 0 and number.is_integer()):
+        raise SweepError(f"--lifetime-predictions {text!r}: give a whole number of predictions above 0")
+    return int(number)

@@ -23,6 +23,9 @@ MISSING = "–"  # what every table shows for a metric a run does not have
 MEASURED = FINISHED
 TRAINED = frozenset({"completed", "stopped", "failed", "diverged"})
 EVALUATED = frozenset({"completed", "stopped"})
+# The inference phase runs after training and evaluation, on a run that completed (config
+# inference_samples); a run without the phase, and every older record, has none of its figures.
+INFERRED = frozenset({"completed"})
 
 
 def as_number(value: Any) -> float | None:
@@ -112,6 +115,12 @@ def _energy(key: str, label: str) -> Metric:
     return Metric(key, label, label, "kWh", ".6f", better="lower")
 
 
+def _latency(percentile: int, batch: int) -> Metric:
+    # Milliseconds per batch of `batch` predictions, over the inference phase's timed batches.
+    return Metric(f"inference_latency_ms_p{percentile}_b{batch}", f"latency p{percentile} batch {batch}",
+                  f"p{percentile} b{batch} ms", "ms", ".2f", better="lower", statuses=INFERRED)
+
+
 METRICS: tuple[Metric, ...] = (
     Metric("accuracy", "accuracy", "acc", spec=".3f", better="higher", statuses=EVALUATED),
     Metric("f1", "F1", "F1", spec=".3f", better="higher", statuses=EVALUATED),
@@ -147,9 +156,30 @@ METRICS: tuple[Metric, ...] = (
     _count("total_params", "total params"),
     Metric("trainable_fraction", "trainable fraction", "trainable", spec=".4f", statuses=TRAINED),
     _count("evaluated_at_step", "evaluated at step", EVALUATED),  # the evaluation that is the result
-    # The saved weights' size on disk (config save_model), in SI megabytes: the safetensors files only.
+    # The size on disk of the model as deployed (after quantization or pruning, where the run had them;
+    # the saved weights of config save_model), in SI megabytes: the weight files only.
     Metric("model_size_mb", "model size", "size MB", "MB", ".3f", better="lower", statuses=EVALUATED),
     _count("diverged_at_step", "diverged at step", frozenset({"diverged"})),
+    # The Trainer's total_flos: only a run whose train() returned has it. FLOPs span 1e6..1e15: `#.3g`, 1.23e+12.
+    Metric("train_flops", "training FLOPs", "train FLOPs", spec="#.3g", better="lower", statuses=EVALUATED),
+    Metric("train_peak_mem_mb", "training peak memory", "train mem MB", "MB", ".1f", better="lower",
+           statuses=TRAINED),
+    # The inference phase: the model as deployed (quantized, pruned or neither), on held-out data.
+    Metric("inference_accuracy", "inference accuracy", "inf acc", spec=".3f", better="higher", statuses=INFERRED),
+    *(_latency(percentile, batch) for batch in (1, 32) for percentile in (50, 95)),
+    Metric("inference_samples_per_s", "inference samples/s", "inf samples/s", "samples/s", ".1f", better="higher",
+           statuses=INFERRED),
+    # Energy per 1,000 predictions, ~1e-6..1e-3 kWh: `#.3g` keeps three digits where `.6f` would show zeros.
+    Metric("inference_kwh_per_1k", "kWh per 1k predictions", "kWh/1k", "kWh", "#.3g", better="lower",
+           statuses=INFERRED),
+    # The whole phase's energy: part of energy_kwh (training's share is energy_kwh less this).
+    Metric("inference_energy_kwh", "inference energy", "inf kWh", "kWh", "#.3g", better="lower", statuses=INFERRED),
+    Metric("inference_peak_mem_mb", "inference peak memory", "inf mem MB", "MB", ".1f", better="lower",
+           statuses=INFERRED),
+    Metric("flops_per_prediction", "FLOPs per prediction", "FLOPs/pred", spec="#.3g", better="lower",
+           statuses=INFERRED),
+    # Config pruning: the fraction of weights (magnitude) or attention heads (heads) removed.
+    Metric("pruning_sparsity", "pruning sparsity", "sparsity", spec=".3f", statuses=INFERRED),
 )
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 

@@ -5,10 +5,16 @@ single run). A change is flagged as noise when it is smaller than the combined s
 two groups, sqrt(sd_baseline² + sd_combination²): the difference could come from running the
 same thing twice. Without repeats on both sides nothing can be said, and the flag says so.
 
-Energy and CO₂ carry a stated measurement uncertainty too (greentui.metrics.uncertainty). It is
-systematic, shared by runs measured the same way on the same machine, so it cancels in a change
-between such groups; where the two groups were measured differently (another machine, another
-CPU or GPU method) it does not, and each side's bound is added to the spread in quadrature.
+Energy-like measures (energy, CO₂, inference kWh per 1k predictions, lifetime energy) carry a
+stated measurement uncertainty too (greentui.metrics.uncertainty). It is systematic, shared by
+runs measured the same way on the same machine, so it cancels in a change between such groups;
+where the two groups were measured differently (another machine, another CPU or GPU method) it
+does not, and each side's bound is added to the spread in quadrature.
+
+Lifetime energy is what a model costs to make and then to use: its training energy (the run's
+energy less its inference phase's) plus N predictions at its measured kWh per 1,000, for a
+stated N. It is computed per run, then averaged like the others; a run without an inference
+phase has none.
 """
 
 from __future__ import annotations
@@ -26,8 +32,21 @@ from greentui.store.record import RunRecord
 from greentui.sweep.plan import BASELINE
 
 # The measures attributed, by their name in the rows; each is taken in its registry unit (CO2 in g).
+# The first four every completed run has; the inference ones only runs with an inference phase.
 MEASURES: dict[str, Metric] = {"energy": metric("energy_kwh"), "time": metric("duration_s"),
-                               "co2": metric("emissions_kg"), "accuracy": metric("accuracy")}
+                               "co2": metric("emissions_kg"), "accuracy": metric("accuracy"),
+                               "inference_per_1k": metric("inference_kwh_per_1k"),
+                               "latency_p50_b1": metric("inference_latency_ms_p50_b1"),
+                               "model_size": metric("model_size_mb"),
+                               "inference_accuracy": metric("inference_accuracy")}
+# Not a stored metric: the report computes it for the N it is given (attribute's lifetime_predictions).
+LIFETIME = Metric("lifetime_kwh", "lifetime energy", "lifetime kWh", "kWh", ".6f", better="lower",
+                  doc_label="lifetime energy")
+# Every figure of a row: the stored measures, then lifetime energy.
+FIGURES: dict[str, Metric] = {**MEASURES, "lifetime": LIFETIME}
+# Measured as energy, so they share its stated uncertainty (see above).
+ENERGY_LIKE = frozenset({"energy", "co2", "inference_per_1k", "lifetime"})
+DEFAULT_LIFETIME_PREDICTIONS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -53,11 +72,12 @@ class Attribution:
     role: str
     runs: int
     stats: dict[str, Stat | None]
-    change: dict[str, float | None]  # absolute change of the mean, in the unit shown (kWh, s, g, accuracy)
+    change: dict[str, float | None]  # absolute change of the mean, in the unit shown (kWh, s, g, ms, MB, accuracy)
     change_pct: dict[str, float | None]
     noise: dict[str, bool | None]  # True: within the spread; None: no spread to judge by
     kwh_per_accuracy: float | None  # energy ÷ accuracy: kWh spent per unit of accuracy reached
     pareto: bool = False
+    lifetime_predictions: float = DEFAULT_LIFETIME_PREDICTIONS  # the N of the lifetime energy
 
 
 def completed_groups(records: Iterable[RunRecord], role_of: Callable[[RunRecord], str],
@@ -94,10 +114,36 @@ def _mean_bound(runs: Sequence[RunRecord]) -> float:
     return mean(values) if values else 0.0
 
 
-def attribute(groups: dict[str, list[RunRecord]], baseline: str = BASELINE) -> list[Attribution]:
-    """One row per group, the baseline first; the energy–accuracy Pareto front marked."""
-    stats = {role: {name: Stat.of([v * m.scale for r in runs if (v := r.metric(m.key)) is not None])
-                    for name, m in MEASURES.items()} for role, runs in groups.items()}
+def training_kwh(record: RunRecord) -> float | None:
+    """The run's energy less its inference phase's (all of it without one), None without energy."""
+    energy = record.metric("energy_kwh")
+    if energy is None:
+        return None
+    inference = record.metric("inference_energy_kwh")
+    return energy - inference if inference is not None else energy
+
+
+def lifetime_kwh(record: RunRecord, predictions: float) -> float | None:
+    """Training energy plus `predictions` at the run's measured kWh per 1,000; None without either."""
+    trained, per_1k = training_kwh(record), record.metric("inference_kwh_per_1k")
+    return None if trained is None or per_1k is None else trained + predictions * per_1k / 1000
+
+
+def _values(runs: Sequence[RunRecord], name: str, predictions: float) -> list[float]:
+    if name == "lifetime":
+        return [v for r in runs if (v := lifetime_kwh(r, predictions)) is not None]
+    declared = MEASURES[name]
+    return [v * declared.scale for r in runs if (v := r.metric(declared.key)) is not None]
+
+
+def attribute(groups: dict[str, list[RunRecord]], baseline: str = BASELINE,
+              lifetime_predictions: float = DEFAULT_LIFETIME_PREDICTIONS) -> list[Attribution]:
+    """One row per group, the baseline first; the energy–accuracy Pareto front marked.
+
+    Lifetime energy counts `lifetime_predictions` predictions over the model's life.
+    """
+    stats = {role: {name: Stat.of(_values(runs, name, lifetime_predictions)) for name in FIGURES}
+             for role, runs in groups.items()}
     base = stats.get(baseline, {})
     setups = {role: {setup_of(r) for r in runs} for role, runs in groups.items()}
     bounds = {role: _mean_bound(runs) for role, runs in groups.items()}
@@ -107,7 +153,7 @@ def attribute(groups: dict[str, list[RunRecord]], baseline: str = BASELINE) -> l
         change: dict[str, float | None] = {}
         pct: dict[str, float | None] = {}
         noise: dict[str, bool | None] = {}
-        for name in MEASURES:
+        for name in FIGURES:
             a, b = base.get(name), own[name]
             change[name] = b.mean - a.mean if a and b else None
             pct[name] = 100 * (b.mean - a.mean) / a.mean if a and b and a.mean else None
@@ -115,12 +161,13 @@ def attribute(groups: dict[str, list[RunRecord]], baseline: str = BASELINE) -> l
                 noise[name] = None
                 continue
             allowed = a.spread ** 2 + b.spread ** 2
-            if name in ("energy", "co2") and setups[role] != setups.get(baseline):
+            if name in ENERGY_LIKE and setups[role] != setups.get(baseline):
                 allowed += (a.mean * bounds.get(baseline, 0.0)) ** 2 + (b.mean * bounds[role]) ** 2
             noise[name] = abs(b.mean - a.mean) < sqrt(allowed)
         energy, accuracy = own["energy"], own["accuracy"]
         ratio = energy.mean / accuracy.mean if energy and accuracy and accuracy.mean else None
-        rows.append(Attribution(role, len(groups[role]), own, change, pct, noise, ratio))
+        rows.append(Attribution(role, len(groups[role]), own, change, pct, noise, ratio,
+                                lifetime_predictions=lifetime_predictions))
     points = [(r.stats["energy"].mean, r.stats["accuracy"].mean) if r.stats["energy"] and r.stats["accuracy"]
               else None for r in rows]
     front = pareto_front(points)

@@ -4,31 +4,36 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from greentui.report.attribution import DEFAULT_LIFETIME_PREDICTIONS
+
 if TYPE_CHECKING:
     from greentui.store.record import RunRecord
     from greentui.store.run_store import RunStore
     from greentui.sweep.model import Sweep
 
 
-def sweep_attribution(store: RunStore, sweep: Sweep, include_contended: bool = False) -> tuple[list, list]:
-    """(attribution rows in plan order, every run of the sweep) for a sweep."""
+def sweep_attribution(store: RunStore, sweep: Sweep, include_contended: bool = False,
+                      lifetime_predictions: float = DEFAULT_LIFETIME_PREDICTIONS) -> tuple[list, list]:
+    """(attribution rows in plan order, every run of the sweep) for a sweep; lifetime energy for N predictions."""
     from greentui.report.attribution import attribute, completed_groups
 
     records = [r for r in store.all() if r.sweep.get("id") == sweep.id]
     groups = completed_groups(records, lambda r: r.sweep.get("role", "?"), include_contended)
     order = list(dict.fromkeys(e.role for e in sweep.entries))
-    rows = sorted(attribute(groups), key=lambda row: order.index(row.role) if row.role in order else len(order))
+    rows = sorted(attribute(groups, lifetime_predictions=lifetime_predictions),
+                  key=lambda row: order.index(row.role) if row.role in order else len(order))
     return rows, records
 
 
-def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md", include_contended: bool = False) -> str:
+def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md", include_contended: bool = False,
+                 lifetime_predictions: float = DEFAULT_LIFETIME_PREDICTIONS) -> str:
     """The attribution table of a sweep, as Markdown or CSV text."""
     from greentui.report.attribution import contended_note
     from greentui.report.tables import csv_text, markdown, measurement_note
     from greentui.sweep.queue import load_sweep
 
     sweep = load_sweep(store, sweep_id)
-    rows, records = sweep_attribution(store, sweep, include_contended)
+    rows, records = sweep_attribution(store, sweep, include_contended, lifetime_predictions)
     if fmt == "csv":
         return csv_text(rows)
     completed = sum(r.runs for r in rows)
@@ -44,7 +49,7 @@ def sweep_report(store: RunStore, sweep_id: str, fmt: str = "md", include_conten
 
 
 def runs_report(store: RunStore, run_ids: list[str], baseline_id: str, fmt: str = "md",
-                include_contended: bool = False) -> str:
+                include_contended: bool = False, lifetime_predictions: float = DEFAULT_LIFETIME_PREDICTIONS) -> str:
     """The attribution table of any runs: grouped by technique tags, the baseline run's group first."""
     from greentui.report.attribution import attribute, completed_groups, contended_note
     from greentui.report.tables import csv_text, markdown
@@ -63,7 +68,7 @@ def runs_report(store: RunStore, run_ids: list[str], baseline_id: str, fmt: str 
         tags = record.techniques()
         return BASELINE if tags == base_tags else " ".join(tags) or "(no technique)"
 
-    rows = attribute(completed_groups(records, role_of, include_contended))
+    rows = attribute(completed_groups(records, role_of, include_contended), lifetime_predictions=lifetime_predictions)
     if fmt == "csv":
         return csv_text(rows)
     notes = [f"Grouped by technique tags; baseline: {records[0].name} ({' '.join(base_tags) or 'no technique'})."]

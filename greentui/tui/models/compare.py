@@ -11,9 +11,15 @@ from greentui.metrics.uncertainty import relative_of
 from greentui.store.record import RunRecord
 
 # The rows of the comparison, in order; labels, formats and which way is better are the registry's.
+# The first nine are always shown; the rest only some runs have (an inference phase, a saved or
+# deployed model, a newer worker): their row is left out where none of the compared runs has one.
+ALWAYS_COMPARED = ("accuracy", "f1", "eval_loss", "duration_s", "samples_per_s", "energy_kwh", "emissions_kg",
+                   "joules_per_sample", "ear_kwh")
 COMPARED_METRICS: tuple[Metric, ...] = tuple(metric(k) for k in (
-    "accuracy", "f1", "eval_loss", "duration_s", "samples_per_s", "energy_kwh", "emissions_kg",
-    "joules_per_sample", "ear_kwh"))
+    *ALWAYS_COMPARED, "train_flops", "train_peak_mem_mb", "inference_accuracy", "inference_latency_ms_p50_b1",
+    "inference_latency_ms_p95_b1", "inference_latency_ms_p50_b32", "inference_latency_ms_p95_b32",
+    "inference_samples_per_s", "inference_kwh_per_1k", "inference_energy_kwh", "inference_peak_mem_mb",
+    "flops_per_prediction", "model_size_mb", "pruning_sparsity"))
 
 
 @dataclass(frozen=True)
@@ -26,9 +32,11 @@ class MetricCell:
 
 
 def metric_cells(runs: Sequence[RunRecord], baseline: int) -> list[tuple[str, list[MetricCell]]]:
-    """For each compared metric: its title and one cell per run, with % change against runs[baseline]."""
+    """For each compared metric (some run has): its title and one cell per run, with % change against runs[baseline]."""
     table = []
     for declared in COMPARED_METRICS:
+        if declared.key not in ALWAYS_COMPARED and all(run.metric(declared.key) is None for run in runs):
+            continue
         base = runs[baseline].metric(declared.key)
         cells = []
         for index, run in enumerate(runs):

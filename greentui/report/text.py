@@ -6,6 +6,7 @@ import json
 
 from greentui.metrics.quality import badge_text, contention_text, is_simulated
 from greentui.metrics.registry import TABLE_METRICS, as_number, fmt, fmt_duration, metric
+from greentui.report.printable import printable
 from greentui.store.record import RunRecord
 from greentui.store.summary import RunRow
 
@@ -35,12 +36,28 @@ def one_line_summary(record: RunRecord) -> str:
         energy.with_unit(record.metric("energy_kwh")),
         f"{co2.with_unit(record.metric('emissions_kg'))} {co2.label}",
     ]
+    deployed = deployment_text(record)
+    if deployed:
+        parts.append(deployed)
     note = carbon_note(record)
     why = f"; {record.error}" if record.status == "stopped" and record.error else ""
     contended = contention_text(record.measurement)
     warning = f"; ⚠ contended: {contended}" if contended else ""
     simulated = "; simulated GPU (a test, not a measurement)" if is_simulated(record.measurement) else ""
     return f"{record.id} {record.status}: " + ", ".join(parts) + (f" ({note})" if note else "") + why + warning + simulated
+
+
+def deployment_text(record: RunRecord) -> str:
+    """`deployed int8: acc 0.944, 2.1e-05 kWh/1k predictions, 3.36 ms at batch 1`; "" without an inference phase."""
+    kwh = record.metric("inference_kwh_per_1k")
+    if kwh is None:
+        return ""
+    quantization = record.config.get("quantization")
+    how = f" {printable(str(quantization))}" if isinstance(quantization, str) and quantization != "none" else ""
+    latency = record.metric("inference_latency_ms_p50_b1")
+    return (f"deployed{how}: acc {metric('inference_accuracy').text(record.metric('inference_accuracy'))}, "
+            f"{metric('inference_kwh_per_1k').text(kwh)} kWh/1k predictions"
+            + (f", {metric('inference_latency_ms_p50_b1').text(latency)} ms at batch 1" if latency is not None else ""))
 
 
 def list_row(record: RunRow) -> tuple[str, ...]:
@@ -61,6 +78,12 @@ def detail_text(record: RunRecord) -> str:
     lines.append(f"created {record.created_at}, started {record.started_at or '–'}, finished {record.finished_at or '–'}")
     if record.measurement:
         lines.append(f"measurement: {json.dumps(dict(record.measurement))}")
+    if record.parent_id:
+        lines.append(f"deploys the saved model of run {record.parent_id} (greentui infer: no training)")
+    if record.phases:
+        lines.append("phases: " + ", ".join(
+            f"{name} {fmt_duration(p.get('duration_s'))} {fmt(p.get('energy_kwh'), '.3g')} kWh"
+            for name, p in record.phases.items() if isinstance(p, dict)))
     if record.hardware:
         gpus = ", ".join(record.hardware.get("gpus") or []) or "no GPU"
         lines.append(f"hardware: {record.hardware.get('cpu_model', '?')} ×{record.hardware.get('cpu_count', '?')}, {gpus}")

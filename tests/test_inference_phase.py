@@ -130,3 +130,34 @@ def test_greentui_infer_refuses_what_it_cannot_deploy(tmp_path: Path) -> None:
     assert "no run" in infer_refused(store_path, "20260101-000000-abcd")
     assert "'epochs'" in infer_refused(store_path, unsaved.id, "--set", "epochs=2")
     assert "'quantisation'" in infer_refused(store_path, unsaved.id, "--set", "quantisation=fp16")
+
+
+def test_magnitude_pruning_reaches_its_sparsity_and_keeps_it_through_recovery(tmp_path: Path) -> None:
+    record = completed(tmp_path / "runs.json", *QUICK, "--set", "pruning=0.3",
+                       "--set", "pruning_recovery_steps=5")
+    pruning = record.measurement["pruning"]
+    assert pruning["method"] == "magnitude" and pruning["recovery_steps"] == 5
+    assert abs(pruning["linear_sparsity"] - 0.3) <= 0.01  # measured on the weights after recovery
+    assert record.metric("pruning_sparsity") == pytest.approx(pruning["sparsity"], abs=1e-9)
+    assert "prune0.3-r5" in record.techniques()
+    # A dense model with zeros is no smaller on disk: the honest figure, not the literature's.
+    assert record.metric("model_size_mb") == pytest.approx(
+        completed(tmp_path / "runs.json", *QUICK).metric("model_size_mb"), rel=0.01)
+
+
+def test_heads_pruning_removes_heads_and_the_saved_model_stays_loadable(tmp_path: Path) -> None:
+    store_path = tmp_path / "runs.json"
+    record = completed(store_path, *QUICK, "--set", "pruning=0.5", "--set", "pruning_method=heads",
+                       "--set", "save_model=true")
+    pruning = record.measurement["pruning"]
+    assert sum(len(h) for h in pruning["pruned_heads"].values()) == 2 == round(0.5 * pruning["heads_total"])
+    assert pruning["params_after"] < pruning["params_before"]
+    # Fewer heads compute less: the FLOPs counted per prediction drop too.
+    plain = completed(store_path, *QUICK)
+    assert record.metric("flops_per_prediction") < plain.metric("flops_per_prediction")
+    # The saved model is the one before compression: `greentui infer` prunes it another way.
+    result = greentui("infer", record.id, "--set", "pruning=0.25", "--set", "pruning_method=heads", store=store_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    child = RunStore(store_path).get(result.stdout.split()[1])
+    assert child is not None and child.status == "completed", child
+    assert sum(len(h) for h in child.measurement["pruning"]["pruned_heads"].values()) == 1

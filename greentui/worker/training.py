@@ -101,6 +101,10 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
     tokenizer = load_tokenizer(config)
     data: PreparedData = load_data(config, tokenizer, tokenising)
     model = load_model(config, data.num_labels)
+    if config.pruning > 0 and config.pruning_method == "heads":
+        from greentui.worker.head_pruning import check_heads_supported
+
+        check_heads_supported(model.config.model_type)
 
     batches_per_epoch = math.ceil(len(data.train) / config.batch_size)
     steps_per_epoch = max(1, batches_per_epoch // config.grad_accum_steps)

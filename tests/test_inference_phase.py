@@ -10,7 +10,7 @@ from greentui.config import ConfigError, RunConfig
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore
 from tests.support import greentui
-from tests.test_distillation import completed, run_to_record
+from tests.test_distillation import completed
 
 # The final evaluation and the inference phase predict the same 120 held-out rows.
 QUICK = ("--preset", "tiny", "--set", "train_samples=200", "--set", "eval_samples=120", "--set", "epochs=1",

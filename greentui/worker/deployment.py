@@ -72,8 +72,13 @@ def deploy_saved(config: RunConfig, model_dir: str, clock: Any, reading: Any, st
     """`greentui infer`: load a saved model, prune and quantize it as asked, measure it; the run's metrics.
 
     No training: the record's accuracy is the deployed model's, on the same held-out rows."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, set_seed
-    from transformers import default_data_collator
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        default_data_collator,
+        set_seed,
+    )
 
     from greentui.events.schema import INFER, TRAIN
     from greentui.worker.compression import check_quantization

@@ -110,7 +110,7 @@ class InferencePhase:
                     total += len(labels)
             passes += 1
             elapsed = time.perf_counter() - start
-            self.progress(min(int(elapsed), int(ENERGY_WINDOW_S)), int(ENERGY_WINDOW_S), "s", "energy per prediction")
+            self.progress(min(int(elapsed), int(ENERGY_WINDOW_S)), int(ENERGY_WINDOW_S), "s", "measuring energy per prediction")
             if elapsed >= ENERGY_WINDOW_S:
                 break
         seconds, end_reading = time.perf_counter() - start, self.reading()
@@ -133,6 +133,7 @@ class InferencePhase:
             begin = time.perf_counter()
             self._predict(inputs)
             times.append((time.perf_counter() - begin) * 1000)
+            self.progress(len(times), LATENCY_BATCHES, "batches", f"timing batches of {size}")
         return _percentiles(times)
 
     def _cycle(self, size: int) -> Iterator[tuple[dict[str, Any], Any]]:

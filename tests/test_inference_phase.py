@@ -33,8 +33,8 @@ def plain_and_int8(tmp_path_factory: pytest.TempPathFactory) -> tuple[RunRecord,
 
 def test_the_inference_phase_has_its_own_energy_within_the_run(plain_and_int8: tuple[RunRecord, RunRecord]) -> None:
     plain, _ = plain_and_int8
-    assert phase_energy(plain, "infer") > 0
-    assert plain.metric("inference_energy_kwh") == pytest.approx(phase_energy(plain, "infer"))
+    assert phase_energy(plain, "inference") > 0
+    assert plain.metric("inference_energy_kwh") == pytest.approx(phase_energy(plain, "inference"))
     # Its energy is part of the run's, not added to it: the phases still add up to the total.
     total = sum(float(p["energy_kwh"]) for p in plain.phases.values())
     assert total == pytest.approx(plain.metric("energy_kwh"), rel=0.01)
@@ -54,7 +54,7 @@ def test_energy_per_prediction_is_measured_over_a_window_the_meter_resolves(
     assert window["predictions"] == window["passes"] * 120
     assert plain.metric("inference_kwh_per_1k") == pytest.approx(window["energy_kwh"] / window["predictions"] * 1000)
     # The window is inside the phase: the phase's energy covers it.
-    assert window["energy_kwh"] <= phase_energy(plain, "infer")
+    assert window["energy_kwh"] <= phase_energy(plain, "inference")
     assert window["predictions"] / window["seconds"] == pytest.approx(plain.metric("inference_samples_per_s"))
 
 
@@ -79,7 +79,7 @@ def test_dynamic_int8_deploys_a_smaller_model_measured_the_same_way(
 
 def test_no_inference_phase_when_asked_for_none(tmp_path: Path) -> None:
     record = completed(tmp_path / "runs.json", *QUICK, "--set", "inference_samples=0")
-    assert "infer" not in record.phases
+    assert "inference" not in record.phases
     assert not [k for k in record.metrics if k.startswith("inference_")]
 
 
@@ -116,7 +116,7 @@ def test_greentui_infer_deploys_a_saved_model_again_as_a_linked_run(tmp_path: Pa
     assert child is not None and child.status == "completed", (child, result.stdout)
     assert child.parent_id == parent.id and parent.parent_id is None
     assert child.config["quantization"] == "dynamic-int8" and child.config["train_samples"] == 200
-    assert "train" not in child.phases and phase_energy(child, "infer") > 0  # no training: nothing to pay for
+    assert "train" not in child.phases and phase_energy(child, "inference") > 0  # no training: nothing to pay for
     assert child.metric("accuracy") == child.metric("inference_accuracy")
     assert abs(child.metric("inference_accuracy") - parent.metric("inference_accuracy")) <= 0.05
     assert child.metric("model_size_mb") < 0.6 * parent.metric("model_size_mb")

@@ -42,7 +42,7 @@ LOADING, TRAINING, EVALUATING, SAVING, FINISHED = "loading", "training", "evalua
 INFERRING = "measuring inference"
 # A phase event's phase (greentui.events.schema) as the snapshot's `phase` word.
 PHASE_WORDS = {"waiting": "waiting", "idle": "measuring idle power", "load": LOADING, "train": TRAINING,
-               "eval": EVALUATING, "save": SAVING, "infer": INFERRING}
+               "eval": EVALUATING, "save": SAVING, "inference": INFERRING}
 CURVE_NAMES = ("train_loss", "eval_loss", "eval_accuracy", "power_w", "energy_kwh", "emissions_kg")
 POWER_SOURCES = ("gpu", "cpu", "ram")  # the record's avg_<source>_power_w / peak_<source>_power_w
 ENERGY_PARTS = ("cpu_energy_kwh", "gpu_energy_kwh", "ram_energy_kwh")

@@ -28,7 +28,7 @@ SCHEMA_VERSION = 3  # 2: `v` on every line, `phase` on info events; 3: phase eve
 # The phases of a run, in the order they come (greentui.worker.phases times and measures them):
 # waiting for a device lease and the idle baseline come before measurement proper starts.
 WAITING, IDLE, LOAD, TRAIN, EVAL, SAVE = "waiting", "idle", "load", "train", "eval", "save"
-INFER = "infer"  # compressing the trained model and measuring it as deployed (greentui.worker.inference)
+INFER = "inference"  # compressing the trained model and measuring it as deployed (greentui.worker.inference)
 MEASURED_PHASES = (LOAD, TRAIN, EVAL, SAVE, INFER)
 
 

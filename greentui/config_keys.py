@@ -106,7 +106,7 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("save_model", COMPRESSION,
         "Keep the fine-tuned weights (safetensors, with the tokenizer) in the run folder, runs/ID/"
         "model: the best checkpoint under early stopping, LoRA merged into a plain model. The "
-        "record shows their size (model_size_mb); another run can distil from it by its run id. "
+        "record shows their size (saved_model_mb); another run can distil from it by its run id. "
         "Deleting the run from the history deletes them."),
     KeySpec("distill_from", COMPRESSION,
         "Knowledge distillation (Hinton et al. 2015): the teacher whose softened logits the model "

@@ -88,8 +88,9 @@ def test_saved_model_loads_is_the_evaluated_one_teaches_and_goes_with_its_run(st
     folder = model_folder(store_path, saved)
     weights = folder / "model.safetensors"
     assert weights.is_file() and (folder / "tokenizer.json").is_file()
-    assert saved.metrics["model_size_mb"] == pytest.approx(weights.stat().st_size / 1e6)
-    assert saved.metrics["model_size_mb"] > 0
+    assert saved.metrics["saved_model_mb"] == pytest.approx(weights.stat().st_size / 1e6)
+    # The deployed size (torch.save of the state_dict) differs from the file's by serialisation overhead only.
+    assert saved.metrics["model_size_mb"] == pytest.approx(saved.metrics["saved_model_mb"], rel=0.05)
     assert "classifier.weight" in load_file(weights)  # a classifier, loadable as a plain checkpoint
     assert evaluated_again(saved, folder, tmp_path) == pytest.approx(saved.metrics["accuracy"])
 
@@ -98,7 +99,7 @@ def test_saved_model_loads_is_the_evaluated_one_teaches_and_goes_with_its_run(st
     assert student.measurement["distillation"]["teacher"] == saved.id
     assert student.measurement["distillation"]["teacher_kind"] == "run"
     assert student.measurement["distillation"]["teacher_params"] == saved.metrics["total_params"]
-    assert "model_size_mb" not in student.metrics  # save_model is off by default
+    assert "saved_model_mb" not in student.metrics  # save_model is off by default
     assert not model_folder(store_path, student).exists()
 
     # Deleting the run from the history frees its model (its logs stay); it can teach no more.

@@ -65,7 +65,7 @@ def test_a_run_records_its_phases_one_final_evaluation_and_its_idle_baseline(sto
     assert result.returncode == 0, result.stdout + result.stderr
     record = RunStore(store_path).all()[0]
     metrics, phases = record.metrics, record.phases
-    assert set(phases) == {"load", "train", "eval", "save"}
+    assert set(phases) == {"load", "train", "eval", "save", "inference"}  # inference_samples defaults to 1000
     assert sum(p["energy_kwh"] for p in phases.values()) == pytest.approx(metrics["energy_kwh"], rel=0.01)
     assert sum(p["emissions_kg"] for p in phases.values()) == pytest.approx(metrics["emissions_kg"], rel=0.01)
     assert sum(p["duration_s"] for p in phases.values()) == pytest.approx(metrics["measured_s"], rel=0.01)

@@ -156,9 +156,11 @@ METRICS: tuple[Metric, ...] = (
     _count("total_params", "total params"),
     Metric("trainable_fraction", "trainable fraction", "trainable", spec=".4f", statuses=TRAINED),
     _count("evaluated_at_step", "evaluated at step", EVALUATED),  # the evaluation that is the result
-    # The size on disk of the model as deployed (after quantization or pruning, where the run had them;
-    # the saved weights of config save_model), in SI megabytes: the weight files only.
+    # The size of the model as deployed (after quantization or pruning, where the run had them): its
+    # state_dict as torch.save writes it, in SI megabytes, measured by the inference phase.
     Metric("model_size_mb", "model size", "size MB", "MB", ".3f", better="lower", statuses=EVALUATED),
+    # Config save_model: the safetensors weight files kept in the run folder (before compression).
+    Metric("saved_model_mb", "saved weights", "saved MB", "MB", ".3f", statuses=EVALUATED),
     _count("diverged_at_step", "diverged at step", frozenset({"diverged"})),
     # The Trainer's total_flos: only a run whose train() returned has it. FLOPs span 1e6..1e15: `#.3g`, 1.23e+12.
     Metric("train_flops", "training FLOPs", "train FLOPs", spec="#.3g", better="lower", statuses=EVALUATED),

@@ -234,7 +234,7 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
         from greentui.worker.saving import save_model
 
         with clock.within(SAVE, "saving the model"):
-            metrics["model_size_mb"] = save_model(trainer, run_dir / MODEL_FOLDER)
+            metrics["saved_model_mb"] = save_model(trainer, run_dir / MODEL_FOLDER)
     status = "stopped" if callback.stopped_at is not None or guard.exceeded else "completed"
     if status == "completed":  # a stopped run is asked for no more work
         _compress_and_measure(trainer, config, plan, clock, telemetry, stop_requested, metrics, noted)

@@ -97,7 +97,8 @@ def test_report_markdown_and_csv_carry_the_same_figures() -> None:
 
 
 def test_any_runs_group_by_technique_tags_against_a_chosen_baseline(store_path) -> None:
-    from greentui.report.sweep_report import runs_report
+    from greentui.report.render import render
+    from greentui.report.selection import runs_selection
     from greentui.store.run_store import RunStore
 
     store = RunStore(store_path)
@@ -105,8 +106,8 @@ def test_any_runs_group_by_technique_tags_against_a_chosen_baseline(store_path) 
         store.insert(RunRecord(id=f"r{n}", name=f"r{n}", status="completed", created_at=f"2026-11-22T09:0{n}",
                                config=RunConfig().with_values(**config).to_dict(),
                                metrics={"energy_kwh": kwh, "duration_s": 10.0, "accuracy": 0.8}))
-    text = runs_report(store, ["r1", "r2", "r3"], baseline_id="r0")
+    text = render(runs_selection(store, ["r1", "r2", "r3"], baseline_id="r0"), "md")
     assert "| baseline | 2 | 1.100000 ± 0.141421 |" in text
     assert "| lora8 | 2 | 0.600000 ± 0.141421 | -0.500000 (-45.5 %) |" in text
     with pytest.raises(SweepError, match="no run 'nope'"):
-        runs_report(store, ["nope"], baseline_id="r0")
+        runs_selection(store, ["nope"], baseline_id="r0")

@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from greentui.config import ConfigError
     from greentui.preflight import PreflightError
+    from greentui.report.errors import ReportError
     from greentui.runs.process import StopRefused
     from greentui.store.run_store import StoreError, resolve_store_path
     from greentui.sweep.plan import SweepError
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
 
         module = sweep if args.command in ("sweep", "report") else infer if args.command == "infer" else commands
         return int(getattr(module, f"cmd_{args.command}")(args, store_path))
-    except (ConfigError, PreflightError, StoreError, SweepError, StopRefused) as err:
+    except (ConfigError, PreflightError, ReportError, StoreError, SweepError, StopRefused) as err:
         print(f"greentui: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from greentui.store.run_store import RunStore
@@ -34,9 +34,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="the attribution table of a sweep, or of any runs against a baseline")
     report.add_argument("sweep_id", nargs="?", help="the sweep (or use --runs and --baseline)")
     report.add_argument("--runs", nargs="+", metavar="RUN_ID", help="any runs, grouped by their techniques")
-    report.add_argument("--baseline", metavar="RUN_ID", help="with --runs: the run (and its repeats) to compare against")
-    report.add_argument("-o", "--output", type=Path, help="write to this file (.md or .csv) instead of stdout")
-    report.add_argument("--format", choices=("md", "csv"), help="default: from the file name, else md")
+    report.add_argument("--baseline", metavar="RUN_ID", help="with --runs or --where: the run (and its repeats) to compare against")
+    report.add_argument("--where", metavar="FILTER",
+                        help="the runs the history's filter matches, e.g. 'tech:lora status:completed' "
+                             "(baseline: --baseline, else the oldest completed run without techniques)")
+    report.add_argument("-o", "--output", type=Path, help="write to this file (.md, .csv, .tex, .json) instead of stdout")
+    report.add_argument("--format", help="md, csv, tex (LaTeX, booktabs) or json; default: from the file name, else md")
+    report.add_argument("--appendix", action="store_true",
+                        help="add the compute appendix: hardware, software, method, the whole study's energy")
+    report.add_argument("--figures", type=Path, metavar="DIR",
+                        help="also write the figures (SVG, PDF, PNG) to DIR; needs matplotlib (greentui[report])")
     report.add_argument("--include-contended", action="store_true",
                         help="keep runs whose devices other work shared (left out by default)")
     report.add_argument("--lifetime-predictions", metavar="N",
@@ -112,33 +119,55 @@ def _work_through(store: RunStore, sweeps: list[Sweep], quiet_busy: bool = False
 
 
 def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
-    """Print or write a sweep's attribution table, or that of chosen runs against a baseline."""
-    from greentui.report.sweep_report import runs_report, sweep_report
+    """Print or write the attribution report of a sweep, of chosen runs or of a filter, with its appendix and figures."""
+    from greentui.report.render import format_of, render
     from greentui.store.atomic import replace_text
     from greentui.store.run_store import RunStore
+
+    fmt = format_of(args.format, args.output)
+    selection = report_selection(args, RunStore(store_path))
+    text = render(selection, fmt, args.appendix)
+    written: list[str] = []
+    if args.figures is not None:
+        from greentui.report.figures import write_figures
+
+        paths = write_figures(selection, args.figures, RunStore(store_path))
+        written.append(f"{len(paths)} figure file(s) to {args.figures}")
+    if args.output is None:
+        print(text, end="")
+    else:
+        try:
+            replace_text(args.output, text)  # private, whole or not at all
+        except OSError as err:
+            print(f"greentui: cannot write {args.output}: {err.strerror}", file=sys.stderr)
+            return 2
+        written.insert(0, f"the report to {args.output}")
+    if written:
+        print("wrote " + " and ".join(written), file=sys.stderr if args.output is None else sys.stdout)
+    return 0
+
+
+def report_selection(args: argparse.Namespace, store: Any) -> Any:
+    """The runs `greentui report` was asked about: a sweep, --runs against --baseline, or --where."""
+    from greentui.report.selection import runs_selection, sweep_selection, where_selection
     from greentui.sweep.plan import SweepError
 
-    fmt = args.format or ("csv" if args.output and args.output.suffix.lower() == ".csv" else "md")
     predictions = lifetime_predictions(args.lifetime_predictions)
-    store = RunStore(store_path)
+    chosen = [name for name, given in (("a sweep id", args.sweep_id), ("--runs", args.runs), ("--where", args.where))
+              if given]
+    if len(chosen) > 1:
+        raise SweepError(f"give one of a sweep id, --runs or --where, not {' and '.join(chosen)}")
     if args.runs:
         if not args.baseline:
             raise SweepError("--runs needs --baseline RUN_ID: the run the others are compared with")
-        text = runs_report(store, args.runs, args.baseline, fmt, args.include_contended, predictions)
-    elif args.sweep_id:
-        text = sweep_report(store, args.sweep_id, fmt, args.include_contended, predictions)
-    else:
-        raise SweepError("name a sweep (greentui report SWEEP_ID) or runs (--runs ID... --baseline ID)")
-    if args.output is None:
-        print(text, end="")
-        return 0
-    try:
-        replace_text(args.output, text)  # private, whole or not at all
-    except OSError as err:
-        print(f"greentui: cannot write {args.output}: {err.strerror}", file=sys.stderr)
-        return 2
-    print(f"wrote the report to {args.output}")
-    return 0
+        return runs_selection(store, args.runs, args.baseline, args.include_contended, predictions)
+    if args.where is not None:
+        if not args.where.strip():
+            raise SweepError("--where '': give a filter, e.g. --where 'tech:lora status:completed'")
+        return where_selection(store, args.where, args.baseline, args.include_contended, predictions)
+    if args.sweep_id:
+        return sweep_selection(store, args.sweep_id, args.include_contended, predictions)
+    raise SweepError("name a sweep (greentui report SWEEP_ID), runs (--runs ID... --baseline ID) or a filter (--where)")
 
 
 def lifetime_predictions(text: str | None) -> int:

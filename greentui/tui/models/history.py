@@ -9,6 +9,7 @@ from rich.text import Text
 from greentui.metrics.registry import TABLE_METRICS
 from greentui.report.printable import printable
 from greentui.report.text import list_row
+from greentui.store.query import matches
 from greentui.store.summary import RunRow
 
 Row = TypeVar("Row", bound=RunRow)  # summaries in, summaries out; records in, records out
@@ -43,23 +44,6 @@ def row_cells(record: RunRow, selected: bool) -> tuple[Text, ...]:
     cells[0] = f"{SELECTED_MARK if selected else ' '} {cells[0]}"
     cells[2] = cells[2][5:]  # "11-21 10:01": the year costs columns an 80-wide terminal lacks
     return tuple(Text(cell, no_wrap=True, end="") for cell in cells)
-
-
-def matches(record: RunRow, query: str) -> bool:
-    """True when the run passes every word of `query`: `status:X`, `tech:X` (prefixes) or plain text."""
-    tags = record.techniques() or ["baseline"]
-    haystack = " ".join([record.id, record.name, record.status, *tags]).lower()
-    for word in query.lower().split():
-        kind, sep, value = word.partition(":")
-        if sep and kind == "status":
-            if not record.status.startswith(value):
-                return False
-        elif sep and kind in ("tech", "technique"):
-            if not any(tag.lower().startswith(value) for tag in tags):
-                return False
-        elif word not in haystack:
-            return False
-    return True
 
 
 def visible_runs(runs: Sequence[Row], query: str, sort_column: int, reverse: bool) -> list[Row]:

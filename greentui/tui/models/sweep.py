@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from greentui.report.printable import printable
-from greentui.report.sweep_report import sweep_attribution
+from greentui.report.selection import sweep_selection
 from greentui.sweep.model import Sweep
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ def sweep_rows(store: RunStore, sweep: Sweep) -> tuple[list[tuple[str, ...]], in
     from greentui.report.attribution import MEASURES
     from greentui.report.tables import PARETO_MARK, short_change, stat_text
 
-    rows, records = sweep_attribution(store, sweep)
+    selection = sweep_selection(store, sweep)
+    rows, records = selection.rows, selection.records
     energy, accuracy = MEASURES["energy"].spec, MEASURES["accuracy"].spec
     cells: list[tuple[str, ...]] = [(f"{PARETO_MARK if r.pareto else ' '} {printable(r.role)}", str(r.runs),
               stat_text(r.stats["energy"], energy),

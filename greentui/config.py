@@ -72,6 +72,7 @@ class RunConfig:
     inference_samples: int = 1000  # 0: no inference phase
     inference_batch_sizes: str = "1,32"
     country: str = ""
+    pue: float = 1.0  # power usage effectiveness: facility energy / IT energy
     energy_budget_kwh: float = 0.0  # 0: no budget
     co2_budget_kg: float = 0.0  # 0: no budget
     idle_baseline_s: float = 0.0  # 0: no idle baseline

@@ -164,6 +164,10 @@ KEY_SPECS: tuple[KeySpec, ...] = (
     KeySpec("country", CARBON,
         "3-letter ISO code (FRA, USA, DEU…) for the grid's carbon intensity. Empty: the world "
         "average of 475 g CO2/kWh is assumed, and the run says so."),
+    KeySpec("pue", CARBON,
+        "Power usage effectiveness of the room the machine runs in: facility energy ÷ IT energy. "
+        "CodeCarbon multiplies the measured energy (so CO2) by it; 1.0 counts the machine alone. "
+        "Data centres report about 1.1–1.6. The appendix states it.", range=(1.0, 3.0, True)),
     KeySpec("energy_budget_kwh", CARBON,
         "Most energy this run may use (kWh); 0: no limit. A warning once the projection from "
         "the rate so far goes over it; the run stops (status stopped, the reason recorded, no "

@@ -34,7 +34,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     report = sub.add_parser("report", help="the attribution table of a sweep, or of any runs against a baseline")
     report.add_argument("sweep_id", nargs="?", help="the sweep (or use --runs and --baseline)")
     report.add_argument("--runs", nargs="+", metavar="RUN_ID", help="any runs, grouped by their techniques")
-    report.add_argument("--baseline", metavar="RUN_ID", help="with --runs or --where: the run (and its repeats) to compare against")
+    report.add_argument("--baseline", metavar="RUN_ID",
+                        help="with --runs or --where: the run (and its repeats) to compare against")
     report.add_argument("--where", metavar="FILTER",
                         help="the runs the history's filter matches, e.g. 'tech:lora status:completed' "
                              "(baseline: --baseline, else the oldest completed run without techniques)")

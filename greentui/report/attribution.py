@@ -77,6 +77,7 @@ class Attribution:
     noise: dict[str, bool | None]  # True: within the spread; None: no spread to judge by
     kwh_per_accuracy: float | None  # energy ÷ accuracy: kWh spent per unit of accuracy reached
     pareto: bool = False
+    other_setup: bool = False  # measured on another machine or by another method than the baseline
     lifetime_predictions: float = DEFAULT_LIFETIME_PREDICTIONS  # the N of the lifetime energy
 
 
@@ -167,6 +168,7 @@ def attribute(groups: dict[str, list[RunRecord]], baseline: str = BASELINE,
         energy, accuracy = own["energy"], own["accuracy"]
         ratio = energy.mean / accuracy.mean if energy and accuracy and accuracy.mean else None
         rows.append(Attribution(role, len(groups[role]), own, change, pct, noise, ratio,
+                                other_setup=role != baseline and setups[role] != setups.get(baseline),
                                 lifetime_predictions=lifetime_predictions))
     points = [(r.stats["energy"].mean, r.stats["accuracy"].mean) if r.stats["energy"] and r.stats["accuracy"]
               else None for r in rows]

@@ -14,6 +14,7 @@ from greentui.store.record import RunRecord
 NOISE_MARK = "≈"  # a change smaller than the spread: not distinguishable from running twice
 UNJUDGED_MARK = "?"  # no spread on one side (fewer than two completed repeats)
 PARETO_MARK = "★"
+SETUP_MARK = "†"  # measured on another machine or by another method than the baseline
 # The figures of the first table, which every completed run has, and of the second, the deployed model's.
 TRAINING = ("energy", "time", "co2", "accuracy")
 DEPLOYED = ("inference_per_1k", "latency_p50_b1", "model_size", "inference_accuracy", "lifetime")
@@ -100,6 +101,10 @@ def _cells(row: Attribution, name: str) -> list[str]:
             change_text(row, name, ".1f", scale=100, pct=False) if in_points(name) else change_text(row, name, measure.spec)]
 
 
+def _role(row: Attribution) -> str:
+    return row.role + (f" {SETUP_MARK}" if row.other_setup else "")
+
+
 def _table(head: list[str], body: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(c) + " |" for c in body)]
 
@@ -112,7 +117,7 @@ def markdown(rows: Sequence[Attribution], title: str, notes: Sequence[str] = ())
     """
     ratio = metric("ear_kwh")
     head = ["techniques", "runs", *(h for name in TRAINING for h in _heads(name)), ratio.label, "front"]
-    body = [[row.role, str(row.runs), *(c for name in TRAINING for c in _cells(row, name)),
+    body = [[_role(row), str(row.runs), *(c for name in TRAINING for c in _cells(row, name)),
              ratio.text(row.kwh_per_accuracy), PARETO_MARK if row.pareto else ""] for row in rows]
     lines = [f"# {title}", "", *notes, "" if notes else "", *_table(head, body)]
     deployed = [name for name in DEPLOYED if any(row.stats[name] for row in rows)]
@@ -122,11 +127,13 @@ def markdown(rows: Sequence[Attribution], title: str, notes: Sequence[str] = ())
                      f"N × kWh per 1k predictions / 1000, for N = {count_text(rows[0].lifetime_predictions)} "
                      "predictions over the model's life" if "lifetime" in deployed else "") + ":", ""]
         lines += _table(["techniques", "runs", *(h for name in deployed for h in _heads(name))],
-                        [[row.role, str(row.runs), *(c for name in deployed for c in _cells(row, name))] for row in rows])
+                        [[_role(row), str(row.runs), *(c for name in deployed for c in _cells(row, name))] for row in rows])
     lines += ["", f"± is the standard deviation over repeats; {NOISE_MARK}: the change is smaller than the "
               f"combined spread (not distinguishable from noise); {UNJUDGED_MARK}: fewer than two completed "
               f"repeats on a side, so no spread to judge by; {PARETO_MARK}: on the energy–accuracy front "
-              "(no other row uses less energy for more accuracy)."]
+              "(no other row uses less energy for more accuracy)."
+              + (f" {SETUP_MARK}: measured on another machine or by another method than the baseline "
+                 "(compare with care)." if any(row.other_setup for row in rows) else "")]
     return "\n".join(lines) + "\n"
 
 

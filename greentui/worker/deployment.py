@@ -90,6 +90,7 @@ def deploy_saved(config: RunConfig, model_dir: str, clock: Any, reading: Any, st
     set_seed(config.seed)
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     data = load_data(config, tokenizer, lambda done, total: clock.progress(done, total, "rows", "tokenising"))
+    noted["dataset"] = data.facts
     model = AutoModelForSequenceClassification.from_pretrained(model_dir, use_safetensors=True,
                                                                trust_remote_code=False).to(device)
     collator = DataCollatorWithPadding(tokenizer) if config.dynamic_padding else default_data_collator

@@ -98,6 +98,7 @@ class PreparedData:
     eval: Any
     num_labels: int
     eval_split: str
+    facts: dict[str, Any]  # the record's measurement.dataset: id, splits, rows and content fingerprint
 
 
 def load_data(config: RunConfig, tokenizer: Any, progress: Callable[[int, int], None] | None = None) -> PreparedData:
@@ -123,6 +124,9 @@ def load_data(config: RunConfig, tokenizer: Any, progress: Callable[[int, int], 
     train = _reduce(splits["train"], config.train_samples, config.seed)
     evaluation = _reduce(splits[eval_split], config.eval_samples, config.seed)
     labels = sorted(set(splits["train"][config.label_column]))
+    facts = {"id": config.dataset, "train_split": "train", "eval_split": eval_split, "train_rows": len(train),
+             "eval_rows": len(evaluation), "fingerprint": fingerprint(train, evaluation, config),
+             "fingerprint_method": "sha256 of the selected rows' text and label, train then eval, in order"}
     rows = len(train) + len(evaluation)
     tokenised = [0]
 
@@ -144,7 +148,24 @@ def load_data(config: RunConfig, tokenizer: Any, progress: Callable[[int, int], 
     drop = splits["train"].column_names
     train = train.map(tokenize, batched=True, remove_columns=drop)
     evaluation = evaluation.map(tokenize, batched=True, remove_columns=drop)
-    return PreparedData(train=train, eval=evaluation, num_labels=max(2, len(labels)), eval_split=eval_split)
+    return PreparedData(train=train, eval=evaluation, num_labels=max(2, len(labels)), eval_split=eval_split,
+                        facts=facts)
+
+
+def fingerprint(train: Any, evaluation: Any, config: RunConfig) -> str:
+    """A digest of exactly the rows the run used, so a reader can tell two runs saw the same data.
+
+    The datasets library's own fingerprint hashes the steps that made a split, not its content,
+    and differs between a hub copy and a local one of the same rows.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for split in (train, evaluation):
+        for text, label in zip(split[config.text_column], split[config.label_column]):
+            digest.update(str(text).encode("utf-8", "surrogatepass") + b"\x1f" + str(label).encode() + b"\x1e")
+        digest.update(b"\x1d")  # where train ends: the same rows split differently hash differently
+    return "sha256:" + digest.hexdigest()[:32]
 
 
 def _reduce(split: Any, samples: int, seed: int) -> Any:

@@ -62,7 +62,7 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
 
     from greentui.worker.telemetry import Telemetry
 
-    telemetry = Telemetry(run_dir, config.country, events)
+    telemetry = Telemetry(run_dir, config.country, events, config.pue)
     clock = PhaseClock(events, telemetry.reading)
     status, error = "failed", None
     metrics: dict[str, Any] = {}
@@ -186,6 +186,7 @@ def _train(config: RunConfig, run_dir: Path, events: EventWriter, stop_requested
                       tokenising=lambda done, total: clock.progress(done, total, "rows", "tokenising"),
                       store_path=store_path)
     eval_batches[0] = plan.eval_batches
+    noted["dataset"] = plan.dataset
     if plan.distillation:
         noted["distillation"] = plan.distillation
         events.emit(InfoEvent(message=f"distilling from {plan.distillation['teacher']} "

@@ -30,9 +30,10 @@ TRACKING_MODE = "machine"  # CodeCarbon's default, passed explicitly so the reco
 class Telemetry:
     """Starts CodeCarbon and the NVML sampler, and emits power and cumulative energy events at ~1 Hz."""
 
-    def __init__(self, run_dir: Path, country: str, events: EventWriter) -> None:
+    def __init__(self, run_dir: Path, country: str, events: EventWriter, pue: float = 1.0) -> None:
         self.run_dir = run_dir
         self.country = country
+        self.pue = pue  # CodeCarbon scales energy by it; NVML's own GPU figures are the GPU's alone
         self.events = events
         self.tracker: Any = None
         self.tracker_error: str | None = None
@@ -62,6 +63,7 @@ class Telemetry:
             self.tracker = OfflineEmissionsTracker(
                 **selected,
                 country_iso_code=self.country or None,
+                pue=self.pue,
                 measure_power_secs=CODECARBON_INTERVAL_S,
                 # CodeCarbon hands its totals to each output handler's live_out every
                 # api_call_interval measurements: 1 = after each measurement (each second).
@@ -226,6 +228,7 @@ class Telemetry:
             "country": self.country or None,
             "carbon_intensity_g_per_kwh": intensity,
             "carbon_intensity_source": source,
+            "pue": self.pue,
             "gpu": self.nvml.describe(),
             "gpus": self.nvml.devices(),
             "gpu_gaps": self.nvml.gaps(),

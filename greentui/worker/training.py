@@ -31,6 +31,7 @@ class TrainingPlan:
     device: str
     eval_batches: int  # batches in one evaluation
     distillation: dict[str, Any] | None = None  # the record's measurement.distillation, when distilling
+    dataset: dict[str, Any] | None = None  # the record's measurement.dataset (greentui.worker.loading)
 
 
 def compute_metrics(prediction: Any) -> dict[str, float]:
@@ -174,6 +175,7 @@ def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None 
         device=device,
         eval_batches=math.ceil(len(data.eval) / eval_batch_size),
         distillation=teaching["teacher"].describe(config.distill_temperature, config.distill_alpha) if teaching else None,
+        dataset=data.facts,
     )
 
 

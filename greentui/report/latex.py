@@ -1,6 +1,6 @@
 """The report as LaTeX for a paper: booktabs tables with ± spreads and a caption that explains the marks.
 
-The output is a fragment to `\\input` (it needs `\\usepackage{booktabs}` in the preamble) and is
+The output is a fragment to `\\input` (it needs `\\usepackage{booktabs,graphicx}` in the preamble) and is
 plain ASCII, so it compiles under pdfLaTeX without inputenc tricks. Stored text (technique
 roles, run names, sources) is escaped: a name can never become a LaTeX command.
 """
@@ -61,7 +61,8 @@ def _head(name: str) -> list[str]:
 
 
 def _cells(row: Attribution, name: str) -> list[str]:
-    return [escape(stat_text(row.stats[name], FIGURES[name].spec)), escape(short_change(row, name))]
+    change = "--" if row.role == "baseline" else escape(short_change(row, name))  # the row names itself
+    return [escape(stat_text(row.stats[name], FIGURES[name].spec)), change]
 
 
 def _role(row: Attribution) -> str:
@@ -71,9 +72,11 @@ def _role(row: Attribution) -> str:
 def _tabular(head: list[str], body: list[list[str]], caption: str, label: str) -> list[str]:
     spec = "l" + "r" * (len(head) - 1)
     return [r"\begin{table}[t]", r"\centering", r"\small", r"\setlength{\tabcolsep}{4pt}",
-            rf"\caption{{{caption}}}", rf"\label{{{label}}}", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
+            rf"\caption{{{caption}}}", rf"\label{{{label}}}",
+            # Scaled to the text width: ten figure columns do not fit a paper's column at \small.
+            r"\resizebox{\linewidth}{!}{%", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
             " & ".join(head) + r" \\", r"\midrule", *(" & ".join(cells) + r" \\" for cells in body),
-            r"\bottomrule", r"\end{tabular}", r"\end{table}", ""]
+            r"\bottomrule", r"\end{tabular}}", r"\end{table}", ""]
 
 
 def _legend(rows: Sequence[Attribution]) -> str:
@@ -94,7 +97,7 @@ def latex_tables(selection: Selection) -> str:
     head = ["Techniques", "Runs", *(h for name in TRAINING for h in _head(name)), "Front"]
     body = [[_role(r), str(r.runs), *(c for name in TRAINING for c in _cells(r, name)), r"$\star$" if r.pareto else ""]
             for r in rows]
-    lines = ["% greentui report: needs \\usepackage{booktabs}", *_tabular(
+    lines = ["% greentui report: needs \\usepackage{booktabs,graphicx}", *_tabular(
         head, body, f"{escape(selection.title)}: training. {_legend(rows)} {notes}", label)]
     deployed = [name for name in DEPLOYED if any(row.stats[name] for row in rows)]
     if deployed:

@@ -162,7 +162,7 @@ def fingerprint(train: Any, evaluation: Any, config: RunConfig) -> str:
 
     digest = hashlib.sha256()
     for split in (train, evaluation):
-        for text, label in zip(split[config.text_column], split[config.label_column]):
+        for text, label in zip(split[config.text_column], split[config.label_column], strict=True):
             digest.update(str(text).encode("utf-8", "surrogatepass") + b"\x1f" + str(label).encode() + b"\x1e")
         digest.update(b"\x1d")  # where train ends: the same rows split differently hash differently
     return "sha256:" + digest.hexdigest()[:32]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from textual.widgets import DataTable, Label
 
@@ -95,3 +96,29 @@ def test_inference_rows_appear_where_a_compared_run_has_them(tmp_path):
     assert "pruning sparsity" not in table and "training FLOPs" not in table  # no compared run has them
     assert list(table)[:9] == ["accuracy", "F1", "eval loss", "time (s)", "samples/s", "energy (kWh)",
                                "energy ± (stated)", "other work on devices", "CO2 (g)"]
+
+
+async def test_r_writes_the_report_of_the_compared_runs_against_the_baseline(tmp_path):
+    from tests.support import wait_until_pilot
+    from tests.test_report_formats import reference_store
+    from tests.test_tui_history import answer_prompt
+
+    store = reference_store(tmp_path)
+    runs = [r for r in store.all() if "sweep 2033" in r.name and r.sweep["role"] in ("baseline", "quantization")]
+    app = create_app(store.path, attach_running=False)
+    target = tmp_path / "compare.json"
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(CompareScreen(runs))
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        await answer_prompt(pilot, str(tmp_path / "compare.docx"))  # a format it cannot tell: said, nothing written
+        await wait_until_pilot(pilot, lambda: any("cannot tell the format" in n.message for n in app._notifications),
+                               "the refusal")
+        await pilot.press("r")
+        await pilot.pause()
+        await answer_prompt(pilot, str(target))
+        await wait_until_pilot(pilot, target.exists, "the report")
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert [row["techniques"] for row in doc["rows"]] == ["baseline", "int8"] and doc["appendix"]["study"]["runs"] == 4
+    assert not (tmp_path / "compare.docx").exists()

@@ -12,6 +12,7 @@ from greentui.sweep.queue import all_sweeps
 from greentui.tui.app import create_app
 from greentui.tui.screens.sweep import SweepScreen
 from tests.support import SIZE, isolated_env, press_to, wait_until_pilot  # noqa: F401 - autouse fixture
+from tests.test_tui_history import answer_prompt
 from tests.test_tui_snapshots import LARGE, settle
 
 SHORT = "train_samples=320 eval_samples=200 batch_size=32 epochs=2"
@@ -43,6 +44,14 @@ async def test_a_sweep_planned_in_the_form_runs_and_fills_the_table(tmp_path):
         rows = table_rows(screen)
         assert [r[0].strip("★ ") for r in rows] == ["baseline", "label_smoothing"]
         assert rows[0][3] == "baseline" and rows[1][3].endswith(("%", "?"))  # a change against the baseline
+        await pilot.press("ctrl+t")  # the paper report of the sweep shown, as LaTeX with its appendix
+        await pilot.pause()
+        await answer_prompt(pilot, str(tmp_path / "sweep.tex"))
+        await wait_until_pilot(pilot, lambda: (tmp_path / "sweep.tex").exists(), "the report to be written")
+        tex = (tmp_path / "sweep.tex").read_text(encoding="ascii")
+        assert "\\toprule" in tex and "label\\_smoothing" in tex and "Compute appendix" in tex
+        await wait_until_pilot(pilot, lambda: any("wrote the LaTeX report (2 rows, with the compute appendix)"
+                                                  in n.message for n in app._notifications), "the report's notice")
     runs = RunStore(tmp_path / "runs.json").all()
     assert sorted(r.sweep["role"] for r in runs) == ["baseline", "label_smoothing"]
     assert all(r.status == "completed" for r in runs)

@@ -33,9 +33,11 @@ running run.
 together; grid: every combination) and repeats; `ctrl+r` queues it. Runs go one after
 another; the table shows mean ± spread over repeats and the change against the baseline,
 `≈` where the change is within the spread, `★` on the energy–accuracy front. A sweep left
-unfinished resumes on the next `greentui` (or `greentui sweep --resume`).
+unfinished resumes on the next `greentui` (or `greentui sweep --resume`). `ctrl+t` writes the
+sweep's report: the file name picks LaTeX (`.tex`), Markdown, JSON or CSV.
 
-**Compare**: `b` next baseline, `escape` back. Green: better than the baseline.
+**Compare**: `b` next baseline, `r` write the report of these runs against the baseline
+(`.tex`, `.md`, `.json` or `.csv`), `escape` back. Green: better than the baseline.
 
 Press `escape` to close this help.
 """

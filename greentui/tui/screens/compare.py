@@ -56,7 +56,8 @@ def short_label(index: int, name: str, width: int = 18) -> str:
 class CompareScreen(Screen):
     """Comparison of `runs` (in the order given); `b` moves the baseline."""
 
-    BINDINGS = [Binding("b", "next_baseline", "Next baseline"), Binding("escape", "back", "Back")]
+    BINDINGS = [Binding("b", "next_baseline", "Next baseline"), Binding("r", "report", "Report"),
+                Binding("escape", "back", "Back")]
 
     def __init__(self, runs: list[RunRecord], baseline: int = 0) -> None:
         super().__init__()
@@ -150,6 +151,16 @@ class CompareScreen(Screen):
         """Compare against the next run."""
         self.baseline = (self.baseline + 1) % len(self.runs)
         self.fill_metrics()
+
+    def action_report(self) -> None:
+        """Write these runs' report against the current baseline (LaTeX, Markdown, JSON or CSV, by the file name)."""
+        from greentui.report.selection import runs_selection
+        from greentui.tui.dialogs.prompt import ask_path_and_write
+        from greentui.tui.models.report import DEFAULT_REPORT, QUESTION, write_report
+
+        store, ids, baseline = app_of(self).store, [r.id for r in self.runs], self.runs[self.baseline].id
+        ask_path_and_write(self, QUESTION, DEFAULT_REPORT,
+                           lambda target: write_report(lambda: runs_selection(store, ids, baseline), target))
 
     def action_back(self) -> None:
         """Back to history."""

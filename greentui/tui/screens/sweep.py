@@ -50,7 +50,9 @@ class SweepQueued(Message):
 class SweepScreen(Screen):
     """The sweep form on top, the newest sweep's progress and attribution table below."""
 
-    BINDINGS = [Binding("ctrl+r", "start", "Start sweep", priority=True)]
+    BINDINGS = [Binding("ctrl+r", "start", "Start sweep", priority=True),
+                Binding("ctrl+t", "report", "Report", priority=True)]  # a letter would go to the focused input
+    sweep_id: str | None = None  # the sweep shown
     _reading = False  # a progress read is on its way: the clock does not start another
 
     def compose(self) -> ComposeResult:
@@ -102,6 +104,19 @@ class SweepScreen(Screen):
             self.notify(str(err), severity="error")
             return
         self._create(baseline, techniques, plan, int(repeats_text), runs)
+
+    def action_report(self) -> None:
+        """Write the shown sweep's report (LaTeX, Markdown, JSON or CSV, by the file name)."""
+        from greentui.report.selection import sweep_selection
+        from greentui.tui.dialogs.prompt import ask_path_and_write
+        from greentui.tui.models.report import QUESTION, write_report
+
+        if self.sweep_id is None:
+            self.notify("no sweep to report on yet", severity="warning")
+            return
+        store, sweep_id = app_of(self).store, self.sweep_id
+        ask_path_and_write(self, QUESTION, f"sweep-{sweep_id}.tex",
+                           lambda target: write_report(lambda: sweep_selection(store, sweep_id), target))
 
     @work(thread=True, group="sweep-create")
     def _create(self, baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str, repeats: int,
@@ -156,6 +171,7 @@ class SweepScreen(Screen):
         self.query_one("#sweep-status", Static).update(progress.status_text(app_of(self).sweep_active()))
         if progress.sweep is None:
             return
+        self.sweep_id = progress.sweep.id
         table = self.query_one(DataTable)
         table.clear()
         for row in progress.rows:

@@ -18,6 +18,7 @@ EPILOG = """commands:
   greentui ls | show | export   list, inspect and export stored runs
   greentui stop RUN_ID          stop a running experiment (partial results kept)
   greentui infer RUN_ID         measure a saved model again, quantized or pruned, without training
+  greentui card RUN_ID          write a saved model's Hugging Face model card, with its CO2-eq
   greentui sweep | report       run techniques against a baseline; what each one buys
   greentui doctor               what can be measured on this machine, and how
 """
@@ -60,11 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     stop.add_argument("run_id")
 
     sub.add_parser("doctor", help="what can be measured here, and how")
-    from greentui.cli.infer import add_parser
-    from greentui.cli.sweep import add_parsers
+    from greentui.cli import card, infer, sweep
 
-    add_parser(sub)
-    add_parsers(sub)
+    infer.add_parser(sub)
+    card.add_parser(sub)
+    sweep.add_parsers(sub)
     return parser
 
 
@@ -84,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
             from greentui.tui.app import run_app
 
             return run_app(store_path)
-        from greentui.cli import commands, infer, sweep
+        from greentui.cli import card, commands, infer, sweep
 
-        module = sweep if args.command in ("sweep", "report") else infer if args.command == "infer" else commands
+        # Each command's `cmd_<command>`: in its own module, or else in commands.py.
+        modules = {"sweep": sweep, "report": sweep, "infer": infer, "card": card}
+        module = modules.get(args.command, commands)
         return int(getattr(module, f"cmd_{args.command}")(args, store_path))
     except (ConfigError, PreflightError, ReportError, StoreError, SweepError, StopRefused) as err:
         print(f"greentui: {err}", file=sys.stderr)

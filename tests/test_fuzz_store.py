@@ -112,7 +112,10 @@ def test_nothing_in_a_store_crashes_writes_outside_or_signals(signal_spy: Signal
 
         for argv in (["ls"], ["ls", "--json"], ["show", "r1"], ["show", "r1", "--json"],
                      ["export", "--all", "-o", str(store_dir / "all.csv")],
-                     ["report", "--runs", "r1", "r2", "--baseline", "r1"], ["sweep", "--list"], ["report", "s1"]):
+                     ["report", "--runs", "r1", "r2", "--baseline", "r1"], ["sweep", "--list"], ["report", "s1"],
+                     ["report", "--where", "r", "--baseline", "r1", "--appendix", "--format", "tex"],
+                     ["report", "--runs", "r1", "r2", "--baseline", "r1", "--format", "json"],
+                     ["card", "r1"]):
             code = main(["--store", str(store), *argv])
             assert code in (0, 1, 2), (argv, code)
 

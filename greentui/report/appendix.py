@@ -85,8 +85,6 @@ def study_total(records: Sequence[RunRecord]) -> dict[str, Any]:
 
 def appendix_facts(selection: Selection) -> dict[str, Any]:
     """Everything the appendix states, as plain data (the JSON report carries it whole)."""
-    from greentui.report.reproduce import reproduce_command
-
     records = selection.records
     measured = [r for r in records if r.hardware or r.measurement]
     dates = sorted(d for r in records if isinstance(d := r.started_at or r.created_at, str) and d)
@@ -98,7 +96,18 @@ def appendix_facts(selection: Selection) -> dict[str, Any]:
             "repeats": {row.role: row.runs for row in selection.rows},
             "dates": [dates[0], dates[-1]] if dates else [],
             "runs": [{"id": r.id, "name": r.name, "status": r.status, "row": selection.role_of.get(r.id),
-                      "energy_kwh": r.metric("energy_kwh"), "command": reproduce_command(r)} for r in records]}
+                      "energy_kwh": r.metric("energy_kwh"), "command": _command(r)} for r in records]}
+
+
+def _command(record: RunRecord) -> str:
+    """The run's `greentui run` command, or why there is none: one unreadable record spoils no report."""
+    from greentui.report.errors import ReportError
+    from greentui.report.reproduce import reproduce_command
+
+    try:
+        return reproduce_command(record)
+    except ReportError as err:
+        return f"(none: {err})"
 
 
 def paragraph(facts: dict[str, Any]) -> str:

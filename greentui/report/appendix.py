@@ -78,7 +78,8 @@ def study_total(records: Sequence[RunRecord]) -> dict[str, Any]:
     return {"runs": len(records), "by_status": dict(sorted(statuses.items())),
             "contended": sum(1 for r in records if is_contended(r.measurement)),
             "energy_kwh": total(records, "energy_kwh"), "emissions_kg": total(records, "emissions_kg"),
-            "measured_s": total(records, "measured_s") or total(records, "duration_s"),
+            # A run's measured interval; a run from before phases were measured has its training time only.
+            "measured_s": sum(v for r in records if (v := r.metric("measured_s") or r.metric("duration_s")) is not None),
             "energy_by_status": {s: total((r for r in records if r.status == s), "energy_kwh") for s in sorted(statuses)},
             "without_energy": sum(1 for r in records if r.metric("energy_kwh") is None)}
 

@@ -19,9 +19,13 @@ from tests.test_report_formats import HOSTILE, SWEEP, reference_store, variant
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def run_groups(svg: Path) -> set[str]:
-    """The ids of the SVG's per-run marker groups."""
-    return {g.get("id", "") for g in ET.parse(svg).getroot().iter(f"{SVG}g") if g.get("id", "").startswith("run-")}
+def run_groups(svg: Path, prefix: str = "run-") -> set[str]:
+    """The ids of the SVG's per-run groups: markers (`run-ID`) or curves (`curve-ID`)."""
+    return {g.get("id", "") for g in ET.parse(svg).getroot().iter(f"{SVG}g") if g.get("id", "").startswith(prefix)}
+
+
+def curve_groups(svg: Path) -> set[str]:
+    return run_groups(svg, "curve-")
 
 
 def test_four_figures_in_three_formats_one_marker_per_run(tmp_path: Path) -> None:
@@ -43,8 +47,7 @@ def test_four_figures_in_three_formats_one_marker_per_run(tmp_path: Path) -> Non
         else:
             assert head.startswith(b"%PDF" if path.suffix == ".pdf" else b"\x89PNG\r\n\x1a\n"), path
     assert run_groups(tmp_path / "figs" / "energy_accuracy.svg") == {f"run-{r.id}" for r in selection.records}
-    loss = (tmp_path / "figs" / "loss_curves.svg").read_text(encoding="utf-8")
-    assert loss.count("baseline #") == 2  # the two runs with curves, labelled by row and repeat
+    assert curve_groups(tmp_path / "figs" / "loss_curves.svg") == {f"curve-{r.id}" for r in curved}
     text = (tmp_path / "figs" / "technique_delta.svg").read_text(encoding="utf-8")
     assert "int8 (≈ noise)" in text and "prune0.3" in text
     assert not list((tmp_path / "figs").glob(".*"))  # no temporary file left behind

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import textwrap
 from math import sqrt
 from pathlib import Path
 from typing import Any, Callable
@@ -29,9 +30,19 @@ PHASES = ("load", "train", "eval", "save", "inference")
 FORMATS = ("svg", "pdf", "png")
 
 
-def _plain(text: object) -> str:
-    # `$` would start mathtext: a stored name could otherwise fail the figure or typeset as math.
-    return printable(text).replace("$", r"\$")
+def _plain(text: object, width: int = 26) -> str:
+    """Stored text as a label: `$` would start mathtext (a stored name could fail the figure or typeset
+    as math); long technique combinations wrap at their `+` so the axes keep their width."""
+    label = printable(text).replace("$", r"\$").replace("+", " + ")
+    return textwrap.fill(label, width, break_long_words=True) if len(label) > width else label
+
+
+def _smoothed(pairs: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """A centred rolling mean over about a twentieth of the points: per-step loss is too noisy to compare."""
+    half = max(1, len(pairs) // 40)
+    ys = [y for _, y in pairs]
+    return [(x, sum(ys[max(0, i - half):i + half + 1]) / len(ys[max(0, i - half):i + half + 1]))
+            for i, (x, _) in enumerate(pairs)]
 
 
 def _style(index: int) -> dict[str, Any]:
@@ -128,7 +139,8 @@ def _technique_delta(ax: Any, rows: list[Attribution], colour: dict[str, int]) -
         style = _style(colour[row.role])
         ax.barh(i, row.change_pct["energy"], xerr=errors[i] or None, color=style["color"], edgecolor="black",
                 hatch="//" if row.noise["energy"] else style["hatch"], capsize=3, linewidth=0.5)
-    ax.set_yticks(list(positions), [_plain(r.role) + (" (≈ noise)" if r.noise["energy"] else "") for r in bars])
+    marks = {True: " (≈ noise)", None: " (? no spread)", False: ""}
+    ax.set_yticks(list(positions), [_plain(r.role) + marks[r.noise["energy"]] for r in bars])
     ax.axvline(0, color="black", linewidth=0.8)
     ax.invert_yaxis()
     ax.set(xlabel="change in energy against the baseline (%)", title="What each technique costs or saves in energy")
@@ -178,11 +190,13 @@ def _loss_curves(ax: Any, runs: list[RunRecord], role_of: dict[str, str], colour
             continue
         role = role_of[run.id]
         style = _style(colour[role])
-        ax.plot(*zip(*pairs, strict=True), color=style["color"], linestyle=LINESTYLES[repeat[role] % len(LINESTYLES)],
-                linewidth=1, label=f"{_plain(role)} #{repeat[role] + 1}")
+        line, = ax.plot(*zip(*_smoothed(pairs), strict=True), color=style["color"], linewidth=1,
+                        linestyle=LINESTYLES[repeat[role] % len(LINESTYLES)],
+                        label=None if repeat[role] else _plain(role))  # a legend entry per row; repeats: line styles
+        line.set_gid(f"curve-{run.id}")
         repeat[role] += 1
         drawn += 1
     if drawn:
-        ax.set(xlabel="optimizer step", ylabel="training loss", title="Training loss per run")
-        ax.legend(fontsize=7, frameon=False, ncols=2)
+        ax.set(xlabel="optimizer step", ylabel="training loss (rolling mean)", title="Training loss per run")
+        ax.legend(fontsize=7, frameon=False, loc="center left", bbox_to_anchor=(1.0, 0.5))
     return drawn > 0

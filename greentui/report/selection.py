@@ -53,7 +53,7 @@ def sweep_selection(store: RunStore, sweep_or_id: Sweep | str, include_contended
     rows, role_of = _grouped(records, lambda r: str(r.sweep.get("role", "?")), BASELINE, include_contended, predictions)
     order = list(dict.fromkeys(e.role for e in sweep.entries))
     rows.sort(key=lambda row: order.index(row.role) if row.role in order else len(order))
-    completed = sum(r.runs for r in rows)
+    completed = sum(1 for r in records if r.status == "completed")  # contended ones too: their note says they are out
     left_out = len(records) - completed
     base = sweep.baseline
     notes = [f"Plan {sweep.plan}, {sweep.repeats} repeat(s), techniques {sweep.techniques_text()}; baseline "

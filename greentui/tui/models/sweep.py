@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from greentui.report.printable import printable
@@ -22,6 +22,7 @@ class SweepProgress:
     finished: int = 0
     running: str | None = None
     skipped: tuple[str, ...] = ()
+    energy_changes: tuple[tuple[str, float], ...] = ()  # (technique row, Δ energy % against the baseline): the chart
 
     def status_text(self, runner_busy: bool) -> str:
         """The status line above the table."""
@@ -35,8 +36,8 @@ class SweepProgress:
                    else " · paused: it resumes on the next greentui"))
 
 
-def sweep_rows(store: RunStore, sweep: Sweep) -> tuple[list[tuple[str, ...]], int, str | None]:
-    """The TUI's table cells, how many runs have finished, and which one is running (if any)."""
+def sweep_rows(store: RunStore, sweep: Sweep) -> SweepProgress:
+    """The TUI's table cells, the energy changes charted, how many runs have finished, and which one is running."""
     from greentui.report.attribution import MEASURES
     from greentui.report.tables import PARETO_MARK, short_change, stat_text
 
@@ -47,9 +48,10 @@ def sweep_rows(store: RunStore, sweep: Sweep) -> tuple[list[tuple[str, ...]], in
               stat_text(r.stats["energy"], energy),
               short_change(r, "energy"), short_change(r, "time"), short_change(r, "co2"),
               stat_text(r.stats["accuracy"], accuracy), short_change(r, "accuracy")) for r in rows]
+    changes = tuple((printable(r.role), pct) for r in rows[1:] if (pct := r.change_pct["energy"]) is not None)
     running = next((f"{r.sweep.get('role')} #{r.sweep.get('repeat', 0) + 1}" for r in records
                     if r.status == "running"), None)
-    return cells, sum(1 for r in records if r.finished), running
+    return SweepProgress(sweep, tuple(cells), sum(1 for r in records if r.finished), running, energy_changes=changes)
 
 
 def newest_sweep_progress(store: RunStore) -> SweepProgress:
@@ -59,5 +61,4 @@ def newest_sweep_progress(store: RunStore) -> SweepProgress:
     sweeps, skipped = scan_sweeps(store)
     if not sweeps:
         return SweepProgress(None, skipped=tuple(skipped))
-    rows, finished, running = sweep_rows(store, sweeps[-1])
-    return SweepProgress(sweeps[-1], tuple(rows), finished, running, tuple(skipped))
+    return replace(sweep_rows(store, sweeps[-1]), skipped=tuple(skipped))

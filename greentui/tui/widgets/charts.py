@@ -71,3 +71,29 @@ class ScatterChart(PlotextPlot):
             plt.xlim(min(xs) - x_pad, max(xs) + x_pad)
             plt.ylim(min(ys) - 0.1 * y_pad, max(ys) + 0.5 * y_pad)
         self.refresh()
+
+
+class BarChart(PlotextPlot):
+    """Horizontal bars, one per label: the change of a figure per technique."""
+
+    def show(self, title: str, bars: Sequence[tuple[str, float]], xlabel: str = "") -> None:
+        """Replace the bars; with none, say what the chart is waiting for."""
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(title)
+        plt.xlabel(xlabel)
+        if bars:
+            # Cut labels so the bars keep most of the width at 80 columns.
+            labels = [label if len(label) <= 16 else label[:15] + "…" for label, _ in bars]
+            values = [value for _, value in bars]
+            plt.bar(labels, values, orientation="horizontal", width=0.4, color="cyan", minimum=0)
+            # Zero always in view, with room on both sides: a lone bar would otherwise fill the chart.
+            low, high = min(0.0, *values), max(0.0, *values)
+            pad = 0.15 * (high - low) or 1.0
+            plt.xlim(low - pad, high + pad)
+        else:
+            plt.text("waiting for a technique's runs…", 0.5, 0.5, alignment="center")
+            plt.xlim(0, 1)
+            plt.ylim(0, 1)
+        self.refresh()

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import tempfile
 import textwrap
-from math import sqrt
+from math import isfinite, sqrt
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from greentui.report.attribution import Attribution
 from greentui.report.errors import ReportError
@@ -22,12 +22,17 @@ from greentui.report.printable import printable
 from greentui.report.selection import Selection
 from greentui.store.record import RunRecord
 
+if TYPE_CHECKING:
+    from greentui.store.run_store import RunStore
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
 LINESTYLES = ("-", "--", ":", "-.")
 PHASES = ("load", "train", "eval", "save", "inference")
 FORMATS = ("svg", "pdf", "png")
+# No timestamp in the files, so the same runs give the same bytes (each backend names its date differently).
+UNDATED: dict[str, dict[str, None]] = {".svg": {"Date": None}, ".pdf": {"CreationDate": None}}
 
 
 def _plain(text: object, width: int = 26) -> str:
@@ -46,12 +51,12 @@ def _smoothed(pairs: list[tuple[float, float]]) -> list[tuple[float, float]]:
 
 
 def _style(index: int) -> dict[str, Any]:
-    return {"color": OKABE_ITO[index % len(OKABE_ITO)], "marker": MARKERS[index % len(MARKERS)],
-            "hatch": HATCHES[index % len(HATCHES)]}
+    return {"color": OKABE_ITO[index % len(OKABE_ITO)], "marker": MARKERS[index % len(MARKERS)]}
 
 
-def write_figures(selection: Selection, folder: Path, store: Any) -> list[Path]:
-    """Write the four figures (three files each) into `folder`; the paths written."""
+def write_figures(selection: Selection, folder: Path, store: RunStore) -> list[Path]:
+    """Write the figures (three files each) into `folder`; the paths written. Without any loss curve,
+    that figure is left out rather than drawn empty."""
     try:
         import matplotlib
     except ImportError:
@@ -88,11 +93,13 @@ def write_figures(selection: Selection, folder: Path, store: Any) -> list[Path]:
 
 def _save(figure: Any, target: Path) -> Path:
     """Write one file whole: to a temporary file beside it, then renamed over the target."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    except OSError as err:
+        raise ReportError(f"--figures: cannot write {target}: {err.strerror}") from None
     os.close(handle)
     try:
-        metadata = {"Date": None} if target.suffix in (".svg", ".pdf") else None
-        figure.savefig(temporary, format=target.suffix[1:], dpi=200, metadata=metadata)
+        figure.savefig(temporary, format=target.suffix[1:], dpi=200, metadata=UNDATED.get(target.suffix))
         os.replace(temporary, target)
     except OSError as err:
         Path(temporary).unlink(missing_ok=True)
@@ -137,8 +144,9 @@ def _technique_delta(ax: Any, rows: list[Attribution], colour: dict[str, int]) -
     positions = range(len(bars))
     for i, row in zip(positions, bars, strict=True):
         style = _style(colour[row.role])
+        # Hatched only where the change is within the spread: the hatch means "≈ noise", as its label says.
         ax.barh(i, row.change_pct["energy"], xerr=errors[i] or None, color=style["color"], edgecolor="black",
-                hatch="//" if row.noise["energy"] else style["hatch"], capsize=3, linewidth=0.5)
+                hatch="///" if row.noise["energy"] else None, capsize=3, linewidth=0.5)
     marks = {True: " (≈ noise)", None: " (? no spread)", False: ""}
     ax.set_yticks(list(positions), [_plain(r.role) + marks[r.noise["energy"]] for r in bars])
     ax.axvline(0, color="black", linewidth=0.8)
@@ -174,7 +182,8 @@ def _phase_energy(ax: Any, rows: list[Attribution], runs: list[RunRecord], role_
     return True
 
 
-def _loss_curves(ax: Any, runs: list[RunRecord], role_of: dict[str, str], colour: dict[str, int], store: Any) -> bool:
+def _loss_curves(ax: Any, runs: list[RunRecord], role_of: dict[str, str], colour: dict[str, int],
+                 store: RunStore) -> bool:
     from greentui.store.curves import load_curves
     from greentui.store.run_dirs import RunDirRefused, run_dir_of
 
@@ -185,7 +194,8 @@ def _loss_curves(ax: Any, runs: list[RunRecord], role_of: dict[str, str], colour
         except (OSError, ValueError, RunDirRefused):
             continue  # a run folder outside the store, or unreadable: no curve rather than no report
         pairs = [(float(p[0]), float(p[1])) for p in points
-                 if isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)]
+                 if isinstance(p, (list, tuple)) and len(p) == 2
+                 and all(isinstance(v, (int, float)) and isfinite(v) for v in p)]
         if not pairs:
             continue
         role = role_of[run.id]

@@ -81,6 +81,8 @@ def test_stored_text_cannot_become_latex_commands(tmp_path: Path) -> None:
     assert "\\input{" not in tex and "\x1b" not in tex and "\u202e" not in tex
     assert "\\textbackslash{}input\\{/etc/passwd\\}" in tex and "50\\%" in tex
     pdflatex_or_structure(tex, tmp_path)
+    markdown = render(where_selection(store, SWEEP), "md", appendix=True)
+    assert "\x1b" not in markdown and "\u202e" not in markdown and "\\x1b[31mred" in markdown
     assert escape("Δ ± ≈ ★ CO₂ é") == "$\\Delta$ $\\pm$ $\\approx$ $\\star$ CO\\textsubscript{2} e"
 
 

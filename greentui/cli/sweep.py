@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from greentui.report.selection import Selection
     from greentui.store.run_store import RunStore
     from greentui.sweep.model import Sweep
 
@@ -148,7 +149,7 @@ def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
     return 0
 
 
-def report_selection(args: argparse.Namespace, store: Any) -> Any:
+def report_selection(args: argparse.Namespace, store: RunStore) -> Selection:
     """The runs `greentui report` was asked about: a sweep, --runs against --baseline, or --where."""
     from greentui.report.selection import runs_selection, sweep_selection, where_selection
     from greentui.sweep.plan import SweepError

@@ -45,9 +45,11 @@ def render(selection: Selection, fmt: str, appendix: bool = False) -> str:
         from greentui.report.latex import latex_appendix, latex_tables
 
         return latex_tables(selection) + (latex_appendix(selection) if appendix else "")
+    from greentui.report.printable import printable
+
     text = markdown(selection.rows, selection.title, selection.notes)
     if appendix:
         from greentui.report.appendix import markdown_appendix
 
         text += "\n" + markdown_appendix(selection)
-    return text
+    return printable(text, keep_newlines=True)  # stored names and tags: no control codes reach a terminal

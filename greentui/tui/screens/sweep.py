@@ -24,7 +24,7 @@ from greentui.sweep.model import Sweep
 from greentui.sweep.plan import PLANS, PlannedRun, SweepError
 from greentui.tui.app_access import app_of
 from greentui.tui.models.sweep import SweepProgress
-from greentui.tui.widgets.charts import BarChart
+from greentui.tui.widgets.charts import DeltaBars
 from greentui.tui.widgets.footer import Footer
 
 REFRESH_S = 2.0
@@ -75,7 +75,7 @@ class SweepScreen(Screen):
             yield Input("2", id="sweep-repeats", compact=True, type="integer")
         yield Static("", id="sweep-status", markup=False)  # shows typed techniques
         yield DataTable(id="sweep-table", cursor_type="row", zebra_stripes=True)
-        yield BarChart(id="sweep-chart")  # the report's Δ-energy figure, as far as the sweep has got
+        yield DeltaBars(id="sweep-chart")  # the report's Δ-energy figure, as far as the sweep has got
         yield Footer()
 
     def on_mount(self) -> None:
@@ -178,4 +178,4 @@ class SweepScreen(Screen):
         table.clear()
         for row in progress.rows:
             table.add_row(*row)
-        self.query_one(BarChart).show("Δ energy against the baseline (%)", progress.energy_changes)
+        self.query_one(DeltaBars).show("Δ energy against the baseline (green: saves)", progress.energy_changes)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
+from rich.text import Text
+from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from greentui.metrics.curves import downsample
@@ -73,27 +75,45 @@ class ScatterChart(PlotextPlot):
         self.refresh()
 
 
-class BarChart(PlotextPlot):
-    """Horizontal bars, one per label: the change of a figure per technique."""
+class DeltaBars(Widget):
+    """Signed changes as text bars about a zero line, one row per label: crisp at any size, where
+    plotext's horizontal bars blur once they outnumber the rows."""
 
-    def show(self, title: str, bars: Sequence[tuple[str, float]], xlabel: str = "") -> None:
-        """Replace the bars; with none, say what the chart is waiting for."""
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(title)
-        plt.xlabel(xlabel)
-        if bars:
-            # Cut labels so the bars keep most of the width at 80 columns.
-            labels = [label if len(label) <= 16 else label[:15] + "…" for label, _ in bars]
-            values = [value for _, value in bars]
-            plt.bar(labels, values, orientation="horizontal", width=0.4, color="cyan", minimum=0)
-            # Zero always in view, with room on both sides: a lone bar would otherwise fill the chart.
-            low, high = min(0.0, *values), max(0.0, *values)
-            pad = 0.15 * (high - low) or 1.0
-            plt.xlim(low - pad, high + pad)
-        else:
-            plt.text("waiting for a technique's runs…", 0.5, 0.5, alignment="center")
-            plt.xlim(0, 1)
-            plt.ylim(0, 1)
-        self.refresh()
+    DEFAULT_CSS = "DeltaBars { height: auto; }"
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own keyword
+        super().__init__(id=id)
+        self._title = ""
+        self._bars: tuple[tuple[str, float], ...] = ()
+
+    def show(self, title: str, bars: Sequence[tuple[str, float]]) -> None:
+        """Replace the bars (label, value in %); with none, say what the chart waits for."""
+        self._title, self._bars = title, tuple(bars)
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        """The title and a row per bar."""
+        return 1 + max(1, len(self._bars))
+
+    def render(self) -> Text:
+        """Plain text, never markup: the labels are stored technique names."""
+        text = Text(self._title + "\n", style="bold", no_wrap=True)
+        if not self._bars:
+            return text + Text("waiting for a technique's runs…", style="dim")
+        values = [value for _, value in self._bars]
+        label_width = min(24, max(len(label) for label, _ in self._bars))
+        span = max(10, self.size.width - label_width - 12)  # the bars' columns, both sides of zero
+        low, high = min(0.0, *values), max(0.0, *values)
+        scale = span / (high - low) if high > low else 0.0
+        zero = round(-low * scale)
+        for index, (label, value) in enumerate(self._bars):
+            cells = max(1, round(abs(value) * scale)) if value else 0
+            left = " " * (zero - cells) + "█" * cells if value < 0 else " " * zero
+            right = "█" * cells if value > 0 else ""
+            shown = label if len(label) <= label_width else label[: label_width - 1] + "…"
+            text.append(f"{shown:>{label_width}} ")
+            text.append(left, style="green")
+            text.append("│")
+            text.append(right.ljust(span - zero), style="red")
+            text.append(f" {value:+.1f} %" + ("\n" if index < len(self._bars) - 1 else ""))
+        return text

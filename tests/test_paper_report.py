@@ -1,4 +1,5 @@
-"""The issue's whole path on a real sweep: `greentui report SWEEP --appendix --figures DIR -o table.tex`.
+"""The issue's whole path on a real sweep: `greentui report SWEEP --appendix --figures DIR -o table.tex`, then
+`greentui reproduce` of its JSON study file.
 
 Four real runs of the bundled model (baseline and one technique, two repeats each) under the
 real CodeCarbon tracker, with a PUE of 1.2; then the LaTeX compiles, the figures hold one
@@ -66,3 +67,14 @@ def test_a_real_sweep_becomes_a_table_an_appendix_and_figures(tmp_path: Path) ->
     as_json = greentui("report", sweep_id, "--format", "json", store=store_path)
     doc = json.loads(as_json.stdout)
     assert doc["appendix"]["pue"] == [1.2] and doc["appendix"]["study"]["energy_kwh"] == pytest.approx(total)
+
+    # The JSON report is a study file: reproduced on the same machine with the same seeds, it agrees.
+    study = tmp_path / "study.json"
+    study.write_text(as_json.stdout, encoding="utf-8")
+    again = greentui("reproduce", str(study), store=store_path, timeout=1200)
+    assert again.returncode == 0, again.stdout + again.stderr
+    verdict = next(line for line in again.stdout.splitlines() if line.startswith("| label_smoothing |"))
+    assert "| agrees |" in verdict, again.stdout
+    reproduced = [r for r in RunStore(store_path).all() if r.sweep.get("id") != sweep_id]
+    assert len(reproduced) == 4 and {r.config["seed"] for r in reproduced} == {42, 43}
+    assert all(r.config["pue"] == 1.2 and r.config["label_smoothing"] in (0.0, 0.1) for r in reproduced)

@@ -19,6 +19,7 @@ EPILOG = """commands:
   greentui stop RUN_ID          stop a running experiment (partial results kept)
   greentui infer RUN_ID         measure a saved model again, quantized or pruned, without training
   greentui card RUN_ID          write a saved model's Hugging Face model card, with its CO2-eq
+  greentui reproduce STUDY.json run a study's configs again here; do its changes hold?
   greentui sweep | report       run techniques against a baseline; what each one buys
   greentui doctor               what can be measured on this machine, and how
 """
@@ -61,11 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     stop.add_argument("run_id")
 
     sub.add_parser("doctor", help="what can be measured here, and how")
-    from greentui.cli import card, infer, sweep
+    from greentui.cli import card, infer, reproduce, sweep
 
     infer.add_parser(sub)
     card.add_parser(sub)
     sweep.add_parsers(sub)
+    reproduce.add_parser(sub)
     return parser
 
 
@@ -85,10 +87,10 @@ def main(argv: list[str] | None = None) -> int:
             from greentui.tui.app import run_app
 
             return run_app(store_path)
-        from greentui.cli import card, commands, infer, sweep
+        from greentui.cli import card, commands, infer, reproduce, sweep
 
         # Each command's `cmd_<command>`: in its own module, or else in commands.py.
-        modules = {"sweep": sweep, "report": sweep, "infer": infer, "card": card}
+        modules = {"sweep": sweep, "report": sweep, "infer": infer, "card": card, "reproduce": reproduce}
         module = modules.get(args.command, commands)
         return int(getattr(module, f"cmd_{args.command}")(args, store_path))
     except (ConfigError, PreflightError, ReportError, StoreError, SweepError, StopRefused) as err:

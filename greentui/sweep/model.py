@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from greentui.config import ConfigError, RunConfig
-from greentui.sweep.plan import PLANS, PlannedRun, SweepError
+from greentui.sweep.plan import FILE_PLANS, PlannedRun, SweepError
 
 # A config value as JSON holds it; a change is (key, value) in the order it was planned.
 Value = str | int | float | bool
@@ -118,8 +118,8 @@ def parse_sweep(doc: object, source: str) -> Sweep:
     if not _SAFE_ID.fullmatch(sweep_id):
         raise bad("id", f"{sweep_id!r} is not a sweep id")
     plan = _text(doc, "plan", bad)
-    if plan not in PLANS:
-        raise bad("plan", f"{plan!r} is not one of {', '.join(PLANS)}")
+    if plan not in FILE_PLANS:
+        raise bad("plan", f"{plan!r} is not one of {', '.join(FILE_PLANS)}")
     repeats = _whole(doc, "repeats", bad, low=1)
     techniques = doc.get("techniques")
     if not isinstance(techniques, list) or not all(

@@ -9,6 +9,8 @@ from typing import Any
 from greentui.config import RunConfig
 
 PLANS = ("ablation", "grid")
+REPRODUCE = "reproduce"  # a sweep `greentui reproduce` made from a study file: its entries are the study's runs
+FILE_PLANS = (*PLANS, REPRODUCE)  # what a sweep file may hold
 GRID_LIMIT = 32  # runs a grid may plan without --yes: 2^5 configs, or 2^4 with two repeats
 BASELINE = "baseline"
 

@@ -119,3 +119,21 @@ def test_a_file_that_is_not_a_study_is_one_line(tmp_path: Path, capsys: pytest.C
 def test_only_names_a_row_of_the_study(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="--only 'lora'.*'baseline', 'int8'"):
         plan_reproduction(load_study(study_file(tmp_path)), only=["lora"])
+
+
+def test_resume_needs_a_reproduction_sweep(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path = study_file(tmp_path)
+    store = str(tmp_path / "runs.json")
+    assert main(["--store", store, "reproduce", str(path), "--resume", "nosuch"]) == 2
+    assert "no sweep 'nosuch'" in capsys.readouterr().err
+    assert main(["--store", store, "reproduce", str(path), "--repeats", "0"]) == 2
+    assert "--repeats 0: at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "sweeps").exists()
+
+
+def test_the_shipped_reference_study_is_a_study_this_greentui_can_plan() -> None:
+    shipped = Path(__file__).resolve().parent.parent / "assets" / "studies" / "offline-ablation.json"
+    plan = plan_reproduction(load_study(shipped))
+    assert plan.rows[0] == "baseline" and not plan.skipped
+    # The contended run the study left out is not run again; each other compared run is, on its own seed.
+    assert len(plan.runs) == 11 and sum(r.role == "train_samples" for r in plan.runs) == 1

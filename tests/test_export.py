@@ -33,6 +33,7 @@ def test_export_flattens_and_neutralises(tmp_path: Path) -> None:
     assert all(f"config.{k}" in frame.columns for k in KEYS)
     assert frame["metrics.accuracy"].dtype.kind == "f"
     assert frame.loc[1, "techniques"] == "lora8"
+    assert frame.loc[0, "techniques"] == "baseline"  # as the history and ls name a run without techniques
 
 
 def test_inference_metrics_export_in_the_registry_order_as_numbers(tmp_path: Path) -> None:

@@ -103,6 +103,15 @@ async def test_filter_by_text_status_and_technique(tmp_path):
         screen.query_one("#filter", Input).value = "status:completed tech:n2000"
         await pilot.pause()
         assert names(screen) == ["baseline", "bf16 cosine", "lora r8"]
+        every = len(screen.runs)
+        screen.query_one("#filter", Input).value = "acc>"  # half typed: said, and the runs stay in view
+        await pilot.pause()
+        assert "filter 'acc>'" in screen.sub_title and len(screen.shown) == every
+        screen.query_one("#filter", Input).value = "acc>0.845 status:completed"
+        await pilot.pause()
+        assert set(names(screen)) == {r.name for r in screen.runs if r.status == "completed"
+                                      and (r.metric("accuracy") or 0) > 0.845} and "filter" not in screen.sub_title
+        assert 0 < len(screen.shown) < every
 
 
 async def test_multi_select_and_export_writes_the_file(tmp_path):

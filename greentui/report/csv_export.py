@@ -25,7 +25,7 @@ FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\ufe66\ufe62\ufe63\uff20")  # A
 def flatten(record: RunRecord) -> dict[str, Any]:
     """One CSV row: top-level fields, config.<key>, then metrics./hardware./measurement./versions./sweep. columns."""
     row: dict[str, Any] = {key: getattr(record, key) for key in TOP_LEVEL}
-    row["techniques"] = " ".join(record.techniques())
+    row["techniques"] = " ".join(record.techniques()) or "baseline"  # as the history and ls show it
     for key in KEYS:
         row[f"config.{key}"] = record.config.get(key)
     for section in NESTED:

@@ -84,10 +84,14 @@ def where_selection(store: RunStore, query: str, baseline_id: str | None = None,
                     predictions: float = DEFAULT_LIFETIME_PREDICTIONS) -> Selection:
     """The runs the history's filter `query` matches (`tech:lora status:completed`), against `baseline_id`
     or else the oldest completed run without techniques among them."""
-    from greentui.store.query import matches
+    from greentui.store.query import QueryError, compile_query
     from greentui.sweep.plan import SweepError
 
-    records = [r for r in store.all() if matches(r, query)]
+    try:
+        test = compile_query(query)
+    except QueryError as err:
+        raise SweepError(f"--where: {err}") from None
+    records = [r for r in store.all() if test(r)]
     if not records:
         raise SweepError(f"--where {query!r}: no run of {store.path} matches")
     if baseline_id is not None:

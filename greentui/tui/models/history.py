@@ -9,7 +9,7 @@ from rich.text import Text
 from greentui.metrics.registry import TABLE_METRICS
 from greentui.report.printable import printable
 from greentui.report.text import list_row
-from greentui.store.query import matches
+from greentui.store.query import compile_query
 from greentui.store.summary import RunRow
 
 Row = TypeVar("Row", bound=RunRow)  # summaries in, summaries out; records in, records out
@@ -47,8 +47,9 @@ def row_cells(record: RunRow, selected: bool) -> tuple[Text, ...]:
 
 
 def visible_runs(runs: Sequence[Row], query: str, sort_column: int, reverse: bool) -> list[Row]:
-    """The runs to show: filtered by `query`, sorted by a column; missing values always sort last."""
-    shown = [r for r in runs if matches(r, query)] if query.strip() else runs
+    """The runs to show: filtered by `query` (greentui.store.query), sorted by a column; missing values always sort last."""
+    test = compile_query(query)  # QueryError for a word it cannot read: the screen says so
+    shown = [r for r in runs if test(r)] if query.strip() else runs
     key = COLUMNS[sort_column][1]
     keyed = [(key(r), r) for r in shown]  # each key once: thousands of runs, sorted on every keypress
     present = [pair for pair in keyed if pair[0] is not None]

@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from greentui.report.csv_export import write_csv
 from greentui.report.printable import printable
 from greentui.report.text import detail_text
+from greentui.store.query import QueryError
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore, RunSummary, StoreError
 from greentui.tui.app_access import app_of
@@ -106,7 +107,8 @@ class HistoryScreen(Screen):
     def compose(self) -> ComposeResult:
         """Filter, table, detail pane."""
         yield Header()
-        yield Input(placeholder="/ filter: text  status:completed  tech:lora", id="filter", compact=True)
+        yield Input(placeholder="/ filter: text  status:completed  tech:lora  acc>0.9  kwh<0.001  time<60s",
+                    id="filter", compact=True)
         yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="detail-pane"):
             yield Static("no run highlighted", id="detail", markup=False)  # run names are text, not markup
@@ -166,7 +168,12 @@ class HistoryScreen(Screen):
         table = self.query_one(DataTable)
         current = self.highlighted()
         query = self.query_one("#filter", Input).value
-        self.shown = visible_runs(self.runs, query, self.sort_column, self.sort_reverse)
+        problem = ""
+        try:
+            self.shown = visible_runs(self.runs, query, self.sort_column, self.sort_reverse)
+        except QueryError as err:  # half-typed (`acc>`) or wrong: say so, and show the runs unfiltered meanwhile
+            problem = f" · {err}"
+            self.shown = visible_runs(self.runs, "", self.sort_column, self.sort_reverse)
         ids = {r.id for r in self.runs}
         self.selected &= ids
         table.clear()
@@ -175,7 +182,7 @@ class HistoryScreen(Screen):
         self._add_rows(0, self.page_rows)
         arrow = "▼" if self.sort_reverse else "▲"
         self.sub_title = (f"{len(self.shown)} of {len(self.runs)} runs · sorted by "
-                          f"{COLUMNS[self.sort_column][0]} {arrow} · {len(self.selected)} selected")
+                          f"{COLUMNS[self.sort_column][0]} {arrow} · {len(self.selected)} selected{problem}")
         if at is not None:
             table.move_cursor(row=at, animate=False)
         self.show_detail()

@@ -10,6 +10,7 @@ from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore
 from greentui.sweep.queue import all_sweeps
 from greentui.tui.app import create_app
+from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.screens.sweep import SweepScreen
 from tests.support import SIZE, isolated_env, press_to, wait_until_pilot  # noqa: F401 - autouse fixture
 from tests.test_tui_history import answer_prompt
@@ -36,6 +37,13 @@ async def test_a_sweep_planned_in_the_form_runs_and_fills_the_table(tmp_path):
         screen.query_one("#sweep-techniques", Input).value = "label_smoothing=0.1"
         screen.query_one("#sweep-repeats", Input).value = "1"
         await pilot.press("ctrl+r")
+        await wait_until_pilot(pilot, app.sweep_active, "the sweep to be queued")
+        await pilot.press("ctrl+q")  # quitting would pause the sweep: asked first; no keeps it going
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and "quitting pauses it" in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and app.screen is screen
         for _ in range(600):  # two real runs of the tiny model
             await pilot.pause(0.25)
             if "2 of 2 runs finished" in status_of(screen) and len(table_rows(screen)) == 2:

@@ -67,7 +67,8 @@ class GreenTuiApp(App[int]):
         Binding("f2", "show_mode('setup')", "Setup"),
         Binding("f3", "show_mode('history')", "History"),
         Binding("f4", "show_mode('sweep')", "Sweep"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("ctrl+q", "quit_app", "Quit", priority=True),
+        Binding("q", "quit_app", "Quit", show=False),  # a text field takes the letter first: there it is typed
     ]
 
     def __init__(self, store: RunStore, attach_running: bool = True) -> None:
@@ -116,6 +117,21 @@ class GreenTuiApp(App[int]):
             self._from_thread(self.notify, f"sweeps not resumed: {err}", severity="error")
         for problem in skipped:
             self._from_thread(self.warn_once, problem)
+
+    def action_quit_app(self) -> None:
+        """Quit; first ask when a sweep is being worked through here, as quitting pauses it."""
+        if not self.sweep_active():
+            self.exit()
+            return
+        from greentui.tui.dialogs.confirm import ConfirmDialog
+
+        question = ("A sweep is running in this greentui: quitting pauses it once its current run ends "
+                    "(that run goes on; the next greentui resumes the sweep). Quit?")
+        self.push_screen(ConfirmDialog(question, "Quit"), lambda yes: self.exit() if yes else None)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c: say how to quit (Textual's own hint is markup, which this app's notices never read)."""
+        self.notify("press q (outside a text field) or ctrl+q to quit; runs go on either way")
 
     def sweep_active(self) -> bool:
         """True while the queue runner has work."""
@@ -190,4 +206,18 @@ def run_app(store_path: Path) -> int:
         return 2
     app = GreenTuiApp(store)  # the same store object: its parse of runs.json is reused
     app.run()
+    print(goes_on(store), end="")
     return app.return_code or 0
+
+
+def goes_on(store: RunStore) -> str:
+    """What carries on after the TUI has quit, in a line each (nothing when nothing does)."""
+    try:
+        running = [r for r in store.summaries() if r.status == "running"]
+    except StoreError:
+        return ""
+    if not running:
+        return ""
+    names = ", ".join(printable(r.name) for r in running[:3]) + (f" and {len(running) - 3} more" if len(running) > 3 else "")
+    return (f"greentui: {len(running)} run(s) still going ({names}); `greentui` re-attaches, "
+            "`greentui ls` lists them, `greentui stop ID` stops one\n")

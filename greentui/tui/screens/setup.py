@@ -69,7 +69,9 @@ class SetupScreen(Screen):
     """Form for a new run; the last used config (or the tiny preset) fills it at start."""
 
     _validation_queued = False  # see queue_validation
-    AUTO_FOCUS = "#input-model"  # where on_mount puts it anyway: one focus change, not two (each restyles the form)
+    # The preset box first: a key typed there (`?` for help, `q` to quit) does no harm, where in `model`
+    # it became the model's name. Where on_mount puts it anyway: one focus change, not two (each restyles the form).
+    AUTO_FOCUS = "#input-preset"
     BINDINGS = [
         Binding("ctrl+r", "run", "Run", priority=True),
         Binding("ctrl+s", "save", "Save TOML", priority=True),
@@ -100,7 +102,7 @@ class SetupScreen(Screen):
         self.fill(last or PRESETS[DEFAULT_PRESET], preset="" if last else DEFAULT_PRESET)
         self.query_one("#form-status", Label).update(
             "filled from the last used config" if last else f"filled from preset '{DEFAULT_PRESET}'")
-        self.query_one("#input-model").focus()
+        self.query_one("#input-preset").focus()
 
     def fields(self) -> dict[str, ConfigField]:
         """Every form row by key."""

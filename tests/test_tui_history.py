@@ -187,8 +187,10 @@ async def test_compare_needs_two_runs_then_opens(tmp_path):
         assert [r.name for r in app.screen.runs] == ["baseline", "bf16 cosine"]
 
 
-async def test_enter_opens_the_live_view(tmp_path):
-    app = create_app(make_store(tmp_path).path, attach_running=False)
+async def test_enter_opens_the_live_view_of_a_running_run(tmp_path):
+    store = make_store(tmp_path)
+    store.update(store.all()[0].id, status="running")  # finished runs open their page (test_tui_run_page)
+    app = create_app(store.path, attach_running=False)
     async with app.run_test(size=SIZE) as pilot:
         await open_history(pilot)
         await press_to(pilot, "enter", LiveScreen)

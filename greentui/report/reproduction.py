@@ -7,10 +7,12 @@ faster or slower, and the ratios are what a study claims. A row agrees when, for
     |new change − study change| ≤ max(2 · √(spread_study² + spread_new²), floor)
 
 where a change's spread is √(sd_baseline² + sd_row²) (as a % of the baseline's mean for energy and
-time), and the floor is 5 percentage points for energy and time and 1 point of accuracy: what
-repeating a run moves on a shared machine (README, "Reference runs"), so that two repeats' luck of
-the draw is not called a disagreement. Without a spread on a side (one run), the floor alone judges,
-and the verdict says so.
+time), and the floor is 10 percentage points for energy and time and 1 point of accuracy. The floor
+is the drift between identical trainings minutes apart on a shared 2-core VM, which repeats run
+back to back cannot see: repeating a run moves its time by about 10 %, and pruning, whose training
+is the baseline's, came out −6.9 % in the issue-17 sweep (README, "Reference runs"). Drift larger
+than that is reported as a difference, as it should be: the figures did not hold. Without a spread
+on a side (one run), the floor alone judges, and the verdict says so.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from greentui.report.study import JUDGED, Figure, Study, StudyRun
 from greentui.store.record import RunRecord
 from greentui.sweep.plan import PlannedRun
 
-FLOORS = {"energy": 5.0, "time": 5.0, "accuracy": 1.0}
+FLOORS = {"energy": 10.0, "time": 10.0, "accuracy": 1.0}
 AGREES, DIFFERS, NOT_COMPARABLE = "agrees", "differs", "not comparable"
 
 
@@ -201,6 +203,6 @@ def verdict_table(study_path: Path, verdicts_: Sequence[Verdict], sweep_id: str)
     for v in verdicts_:
         lines.append(f"| {v.row} | {_cell(v.figures.get('energy'), '%')} | {_cell(v.figures.get('time'), '%')} | "
                      f"{_cell(v.figures.get('accuracy'), 'pt')} | {v.verdict} | {v.reason or '–'} |")
-    lines += ["", "Tolerance: max(2 × the combined spread of the two changes, 5 points for energy and time, "
-              "1 point of accuracy)."]
+    lines += ["", "Tolerance: max(2 × the combined spread of the two changes, 10 points for energy and time "
+              "(the drift between identical runs on a shared machine), 1 point of accuracy)."]
     return "\n".join(lines) + "\n"

@@ -13,7 +13,8 @@ HELP_MARKDOWN = """\
 
 Everything works from the keyboard; the footer shows the keys of the current screen.
 
-**Anywhere**: `f1` or `?` this help · `f2` setup · `f3` history · `f4` sweep · `ctrl+q` quit.
+**Anywhere**: `f1` or `?` this help · `f2` setup · `f3` history · `f4` sweep · `q` (outside a
+text field) or `ctrl+q` quit.
 Quitting never stops a run: start greentui again and it re-attaches.
 
 **Setup** (the form): `tab` / `shift+tab` move between fields, `ctrl+r` start the run,
@@ -23,10 +24,10 @@ field; an invalid value shows its reason under it and blocks the run.
 **Live run**: `x` stop the run (asks first; partial results are kept), `escape` back.
 Charts: power (GPU, or CodeCarbon's CPU and RAM estimate), loss, cumulative CO2.
 
-**History**: `/` filter (`status:completed`, `tech:lora`, or any text), `s` sort by the
-next column, `S` reverse, `space` select, `a` select all shown, `c` compare selected,
-`e` export selected to CSV, `d` delete, `n` rename, `enter` open the live view of a
-running run.
+**History**: `/` filter (`status:completed`, `tech:lora`, `acc>0.85`, `kwh<0.001`,
+`time<60s`, or any text), `s` sort by the next column, `S` reverse, `space` select, `a`
+select all shown, `c` compare selected, `e` export selected to CSV, `d` delete, `n` rename,
+`enter` the live view of a running run, or a finished run's page (`e` there exports it).
 
 **Sweep**: a baseline (preset plus `KEY=VALUE` changes), the techniques to study
 (`mixed_precision=bf16,optimizer=sgd`), the plan (ablation: baseline, each alone, all

@@ -251,9 +251,12 @@ class HistoryScreen(Screen):
         self.show_detail()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter opens the live view."""
+        """Enter opens a running run's live view, and a finished run's page (never a live view of nothing)."""
         summary = self.highlighted()
         if summary is None:
+            return
+        if summary.status != "running":
+            self._read_records([summary], "page")
             return
         if not summary.run_dir:
             self.notify(f"run {summary.id} has no run folder to show live", severity="warning")
@@ -332,6 +335,12 @@ class HistoryScreen(Screen):
         if message.purpose == "live":
             if message.records:
                 app_of(self).open_live(message.records[0])
+            return
+        if message.purpose == "page":
+            if message.records:
+                from greentui.tui.screens.run_page import RunPageScreen
+
+                self.app.push_screen(RunPageScreen(message.records[0]))
             return
         if len(message.records) < 2:
             self.notify("fewer than two of those runs are still in the store", severity="warning")

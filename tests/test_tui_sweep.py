@@ -73,6 +73,15 @@ async def test_bad_sweep_input_is_named_and_nothing_is_queued(tmp_path):
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert any("config key 'optimizer'" in str(n.message) for n in app._notifications)
+        preview = app.screen.query_one("#sweep-preview", Static)
+        app.screen.query_one("#sweep-techniques", Input).value = "label_smoothing=0.1,lora=true"
+        await pilot.pause()
+        assert str(preview.render()) == "ctrl+r queues ablation: 4 configs × 2 repeat(s) = 8 runs"
+        app.screen.query_one("#sweep-techniques", Input).value = ","  # the form's words, not the command line's
+        await pilot.pause()
+        assert "the techniques field: KEY=VALUE, comma-separated" in str(preview.render())
+        assert "--techniques" not in str(preview.render())
+        assert "≈ within the spread" in str(app.screen.query_one("#sweep-legend", Static).render())
     assert all_sweeps(RunStore(tmp_path / "runs.json")) == []
 
 

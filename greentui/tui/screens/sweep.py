@@ -48,6 +48,20 @@ class SweepQueued(Message):
     problem: str = ""
 
 
+# What the table's marks mean, on screen (the report's caption says the same).
+LEGEND = "≈ within the spread of repeats (noise) · ? one run on a side, no spread · ★ on the energy–accuracy front"
+# The command line's words in errors the form shows, and what they are called here.
+FORM_WORDS = (("--techniques KEY=VALUE[,KEY=VALUE...]", "the techniques field: KEY=VALUE, comma-separated"),
+              ("; pass --yes to run them all", ": fewer techniques or repeats, or the command line's --yes"))
+
+
+def in_form_words(message: str) -> str:
+    """An error from the planner, in the form's words rather than the command line's."""
+    for cli, form in FORM_WORDS:
+        message = message.replace(cli, form)
+    return message
+
+
 class SweepScreen(Screen):
     """The sweep form on top, the newest sweep's progress and attribution table below."""
 
@@ -73,8 +87,10 @@ class SweepScreen(Screen):
             yield Select([(p, p) for p in PLANS], value="ablation", allow_blank=False, id="sweep-plan", compact=True)
             yield Label("repeats", classes="sweep-label")
             yield Input("2", id="sweep-repeats", compact=True, type="integer")
+        yield Static("", id="sweep-preview", markup=False)  # what the form would queue, or what is wrong with it
         yield Static("", id="sweep-status", markup=False)  # shows typed techniques
         yield DataTable(id="sweep-table", cursor_type="row", zebra_stripes=True)
+        yield Static(LEGEND, id="sweep-legend", markup=False)
         yield DeltaBars(id="sweep-chart")  # the report's Δ-energy figure, as far as the sweep has got
         yield Footer()
 
@@ -87,25 +103,52 @@ class SweepScreen(Screen):
         self.refresh_table()
         self.set_interval(REFRESH_S, self.refresh_table)
 
-    def action_start(self) -> None:
-        """Plan the sweep from the form and queue it; errors name the value at fault."""
-        from greentui.config import ConfigError, parse_sets
+    def _planned(self) -> tuple[RunConfig, list[tuple[str, Any]], str, int, list[PlannedRun]]:
+        """The sweep the form describes; ConfigError or SweepError, in the form's words, where it is wrong."""
+        from greentui.config import parse_sets
         from greentui.presets import preset
         from greentui.sweep.plan import parse_techniques, plan_runs
 
+        sets = parse_sets(self.query_one("#sweep-baseline", Input).value.split())
+        baseline = RunConfig.from_mapping(sets, base=preset(str(self.query_one("#sweep-preset", Select).value)))
+        techniques = parse_techniques(self.query_one("#sweep-techniques", Input).value, baseline)
+        repeats_text = self.query_one("#sweep-repeats", Input).value.strip()
+        if not repeats_text.isdigit() or int(repeats_text) < 1:
+            raise SweepError(f"repeats {repeats_text!r}: a whole number, at least 1")
+        plan = str(self.query_one("#sweep-plan", Select).value)
+        repeats = int(repeats_text)
+        return baseline, techniques, plan, repeats, plan_runs(baseline, techniques, plan, repeats)
+
+    def action_start(self) -> None:
+        """Plan the sweep from the form and queue it; errors name the value at fault."""
+        from greentui.config import ConfigError
+
         try:
-            sets = parse_sets(self.query_one("#sweep-baseline", Input).value.split())
-            baseline = RunConfig.from_mapping(sets, base=preset(str(self.query_one("#sweep-preset", Select).value)))
-            techniques = parse_techniques(self.query_one("#sweep-techniques", Input).value, baseline)
-            repeats_text = self.query_one("#sweep-repeats", Input).value.strip()
-            if not repeats_text.isdigit():
-                raise SweepError(f"repeats {repeats_text!r}: a whole number, at least 1")
-            plan = str(self.query_one("#sweep-plan", Select).value)
-            runs = plan_runs(baseline, techniques, plan, int(repeats_text))
+            baseline, techniques, plan, repeats, runs = self._planned()
         except (ConfigError, SweepError, ValueError) as err:
-            self.notify(str(err), severity="error")
+            self.notify(in_form_words(str(err)), severity="error")
             return
-        self._create(baseline, techniques, plan, int(repeats_text), runs)
+        self._create(baseline, techniques, plan, repeats, runs)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Say what the form would queue as it is typed."""
+        self._preview()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """The preset or the plan changed: so may the runs."""
+        self._preview()
+
+    def _preview(self) -> None:
+        from greentui.config import ConfigError
+
+        try:
+            _baseline, _techniques, plan, repeats, runs = self._planned()
+        except (ConfigError, SweepError, ValueError) as err:
+            text = "" if not self.query_one("#sweep-techniques", Input).value.strip() else in_form_words(str(err))
+        else:
+            configs = len({r.role for r in runs})
+            text = f"ctrl+r queues {plan}: {configs} configs × {repeats} repeat(s) = {len(runs)} runs"
+        self.query_one("#sweep-preview", Static).update(text)
 
     def action_report(self) -> None:
         """Write the shown sweep's report (LaTeX, Markdown, JSON or CSV, by the file name)."""

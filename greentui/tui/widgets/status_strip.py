@@ -10,7 +10,14 @@ from greentui.tui.models.live import LiveSnapshot
 
 STATUS_STYLES = {"running": "bold yellow", "completed": "bold green", "stopped": "bold magenta"}
 # The figures of the strip's second line: LiveSnapshot fields named by their metric keys.
-FIGURES = ("samples_per_s", "accuracy", "energy_kwh", "emissions_kg")
+FIGURES = ("samples_per_s", "accuracy", "energy_kwh")
+
+
+def co2_phrase(kg: float | None) -> str:
+    """`CO2 0.243 g`, or below a gram `CO2 37.5 mg`: a short run's first minutes read as 0.000 g in grams."""
+    if kg is None or kg * 1000 >= 1:
+        return metric("emissions_kg").phrase(kg)
+    return f"CO2 {kg * 1e6:.1f} mg"
 
 
 def strip_text(snap: LiveSnapshot) -> Text:
@@ -23,7 +30,8 @@ def strip_text(snap: LiveSnapshot) -> Text:
         text.append(f" {snap.activity}", style="bold")
     text.append(f"  step {snap.step}/{total} · epoch {fmt(snap.epoch, '.2f')} · "
                 f"elapsed {fmt_duration(snap.elapsed_s)} · ETA {fmt_duration(snap.eta_s)}\n")
-    text.append(" " + " · ".join(metric(k).phrase(getattr(snap, k)) for k in FIGURES) + "\n")
+    text.append(" " + " · ".join([*(metric(k).phrase(getattr(snap, k)) for k in FIGURES),
+                                   co2_phrase(snap.emissions_kg)]) + "\n")
     text.append(f" power avg {fmt(snap.avg_w, '.1f')} W · peak {fmt(snap.peak_w, '.1f')} W · "
                 f"{metric('joules_per_sample').phrase(snap.joules_per_sample)}\n")
     text.append(f" measured by: {snap.method}", style="dim")
@@ -32,7 +40,7 @@ def strip_text(snap: LiveSnapshot) -> Text:
     if snap.projected:
         seconds, kwh, kg = snap.projected
         text.append(f"\n projected at the end: {metric('energy_kwh').with_unit(kwh)} · "
-                    f"{metric('emissions_kg').phrase(kg)} · {fmt_duration(seconds)} of training", style="cyan")
+                    f"{co2_phrase(kg)} · {fmt_duration(seconds)} of training", style="cyan")
     if snap.budget_note:
         text.append(f"\n {snap.budget_note}", style="bold red" if "exceeded:" in snap.budget_note else "yellow")
     return text

@@ -129,3 +129,20 @@ def test_output_cut_short_by_a_closed_pipe_is_quiet(store_path: Path) -> None:
     done = subprocess.run(f"{sys.executable} -m greentui --store {store_path} ls --json | head -c 10",
                           shell=True, capture_output=True, text=True)
     assert done.stdout.startswith("[") and done.stderr == ""
+
+
+def test_the_progress_line_keeps_the_projection_on_a_line_of_its_own() -> None:
+    """At 80 columns the projection beside the figures pushed the bar and the step count off the line."""
+    from greentui.cli.follow import progress_text
+    from greentui.events.reducer import fold
+    from greentui.events.schema import ProjectionEvent, to_dict
+    from tests.support import fixture_events
+
+    events = fixture_events(steps=40, status="running")
+    half = events[: len(events) // 2]
+    projection = ProjectionEvent(t=half[-1]["t"], step=20, total_steps=40, duration_s=95.0, energy_kwh=0.000789,
+                                 emissions_kg=0.000375)
+    figures, projected = progress_text(fold([*half, to_dict(projection)])).split("\n")
+    assert figures.startswith("loss ") and "projected" not in figures
+    assert projected == "projected 1 m 35 s · 0.000789 kWh · 0.375 g"
+    assert "\n" not in progress_text(fold(half))  # no projection yet: one line

@@ -59,13 +59,14 @@ def follow(store: RunStore, record: RunRecord) -> None:
 
 
 def progress_text(run: RunSnapshot) -> str:
-    """`loss 0.4123  26 W  0.012 g CO2`, and the projection at the end of training once there is one."""
+    """`loss 0.4123  26 W  0.012 g CO2`, and below it the projection at the end of training once there is one."""
     loss = run.curves["train_loss"][-1][1] if run.curves["train_loss"] else None
     watts = run.curves["power_w"][-1][1] if run.curves["power_w"] else None
     text = (f"loss {fmt(loss, '.4f')}  {fmt(watts, '.0f')}{' W' if watts is not None else ''}  "
             f"{fmt(run.emissions_kg, '.3f', 1000)}{' g CO2' if run.emissions_kg is not None else ''}")
     if run.projection is not None:
-        # Training time, energy and CO2 at the end, at the rate so far (see greentui.projection).
-        text += (f"  projected {fmt_duration(run.projection.duration_s)} · {run.projection.energy_kwh:.6f} kWh"
+        # Training time, energy and CO2 at the end, at the rate so far (see greentui.projection), on a line
+        # of its own: beside the figures it pushed the bar and the step count off an 80-column terminal.
+        text += (f"\nprojected {fmt_duration(run.projection.duration_s)} · {run.projection.energy_kwh:.6f} kWh"
                  f" · {run.projection.emissions_kg * 1000:.3f} g")
     return text

@@ -44,7 +44,7 @@ async def test_compare_shows_only_differing_keys_and_changes(tmp_path):
         assert [str(c) for c in diff.get_row_at(0)[1:]] == ["2000", "2000", "1000"]
         metrics = app.screen.query_one("#metrics-table", DataTable)
         accuracy = [str(c) for c in metrics.get_row_at(0)]
-        assert accuracy == ["accuracy", "0.842", "0.851 +1.1%", "0.822 -2.4%"]
+        assert accuracy == ["accuracy", "0.842", "0.851 +0.9 pt", "0.822 -2.0 pt"]  # points, as the sweep report
         assert metrics.get_row_at(0)[2].spans[0].style == "green"
         assert metrics.get_row_at(0)[3].spans[0].style == "red"
         note = str(app.screen.query_one("#pareto-note", Label).render())
@@ -52,7 +52,7 @@ async def test_compare_shows_only_differing_keys_and_changes(tmp_path):
         await pilot.press("b")
         await pilot.pause()
         assert app.screen.baseline == 1
-        assert [str(c) for c in metrics.get_row_at(0)][1] == "0.842 -1.1%"
+        assert [str(c) for c in metrics.get_row_at(0)][1] == "0.842 -0.9 pt"
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, CompareScreen)

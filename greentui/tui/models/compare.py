@@ -22,13 +22,26 @@ COMPARED_METRICS: tuple[Metric, ...] = tuple(metric(k) for k in (
     "flops_per_prediction", "model_size_mb", "pruning_sparsity"))
 
 
+# Fractions whose change is told in percentage points, as the sweep report tells it: 0.842 → 0.851 is
+# +0.9 points, where "+1.1 %" would read as a percentage of the accuracy.
+IN_POINTS = frozenset({"accuracy", "f1", "inference_accuracy", "pruning_sparsity", "trainable_fraction"})
+
+
 @dataclass(frozen=True)
 class MetricCell:
-    """One run's value of one metric, and its change against the baseline."""
+    """One run's value of one metric, and its change against the baseline (in %, or in points for fractions)."""
 
     text: str
     change_pct: float | None = None
     better: bool | None = None  # None: no baseline value, same value, or a neutral metric
+    change_points: float | None = None
+
+    @property
+    def change_text(self) -> str:
+        """`+1.1%`, `+0.9 pt`, or nothing without a change."""
+        if self.change_points is not None:
+            return f"{self.change_points:+.1f} pt"
+        return "" if self.change_pct is None else f"{self.change_pct:+.1f}%"
 
 
 def metric_cells(runs: Sequence[RunRecord], baseline: int) -> list[tuple[str, list[MetricCell]]]:
@@ -49,7 +62,8 @@ def metric_cells(runs: Sequence[RunRecord], baseline: int) -> list[tuple[str, li
                 cells.append(MetricCell(text))
                 continue
             change = (value - base) / abs(base) * 100.0
-            cells.append(MetricCell(text, change, declared.change_is_better(value, base)))
+            points = (value - base) * 100.0 if declared.key in IN_POINTS else None
+            cells.append(MetricCell(text, change, declared.change_is_better(value, base), points))
         table.append((declared.title, cells))
         if declared.key == "energy_kwh":
             table.append(("energy ± (stated)", [MetricCell(_bound_text(run)) for run in runs]))

@@ -119,9 +119,9 @@ class CompareScreen(Screen):
             row = [Text(label)]
             for cell in cells:
                 text = Text(cell.text)
-                if cell.change_pct is not None:
+                if cell.change_text:
                     style = "" if cell.better is None else "green" if cell.better else "red"
-                    text.append(f" {cell.change_pct:+.1f}%", style=style)
+                    text.append(f" {cell.change_text}", style=style)
                 row.append(text)
             table.add_row(*row)
 
@@ -144,7 +144,8 @@ class CompareScreen(Screen):
         names = ", ".join(unbeaten) or "none (no run has both figures)"
         left_out = ", ".join(short_label(i, self.names[i], 24) for i in contended)
         self.query_one("#pareto-note", Label).update(
-            f"Unbeaten on both energy and accuracy (Pareto front): {names}"
+            "Each run is drawn as its number, green where no other run beats it on both energy and accuracy "
+            f"(the Pareto front): {names}"
             + (f" · ⚠ contended, left out: {left_out}" if left_out else ""))
 
     def action_next_baseline(self) -> None:

@@ -58,14 +58,11 @@ class ScatterChart(PlotextPlot):
         plt.title(title)
         plt.xlabel("energy (kWh)")
         plt.ylabel("accuracy")
-        # Each run is drawn as its own number: green when no other run beats it on both axes.
-        legend_done: set[bool] = set()
+        # Each run is drawn as its own number: green when no other run beats it on both axes. No plotext
+        # legend: it shows each series' marker, a run's number, so "1 beaten" read as "11 beaten"; the
+        # screen's note below the chart says what the colours mean.
         for index, (label, energy, accuracy) in enumerate(points):
-            unbeaten = index in front
-            legend = None if unbeaten in legend_done else ("unbeaten" if unbeaten else "beaten")
-            legend_done.add(unbeaten)
-            plt.scatter([energy], [accuracy], marker=label[:1], color="green" if unbeaten else "red",
-                        label=legend)
+            plt.scatter([energy], [accuracy], marker=label[:1], color="green" if index in front else "red")
         if points:
             xs, ys = [p[1] for p in points], [p[2] for p in points]
             x_pad = (max(xs) - min(xs)) * 0.1 or max(xs) * 0.1 or 1.0

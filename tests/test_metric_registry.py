@@ -187,5 +187,5 @@ def test_text_of_a_run_reads_the_registry() -> None:
     assert list_row(record)[5:] == ("0.912", "48 s", "0.000310", "0.147", "0.56")
     snap = LiveSnapshot(status="running", samples_per_s=22.14, accuracy=None, energy_kwh=0.000408,
                         emissions_kg=0.000194, joules_per_sample=1.264)
-    assert " 22.1 samples/s · accuracy – · energy 0.000408 kWh · CO2 0.194 g\n" in strip_text(snap).plain
+    assert " 22.1 samples/s · accuracy – · energy 0.000408 kWh · CO2 194.0 mg\n" in strip_text(snap).plain
     assert "1.26 J/sample" in strip_text(snap).plain

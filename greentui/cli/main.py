@@ -16,6 +16,7 @@ EPILOG = """commands:
   greentui                      open the TUI
   greentui run                  run one experiment headless, with a progress bar
   greentui ls | show | export   list, inspect and export stored runs
+  greentui tag | note RUN_ID    label a run (filter with tag:NAME) or write a note on it
   greentui stop RUN_ID          stop a running experiment (partial results kept)
   greentui infer RUN_ID         measure a saved model again, quantized or pruned, without training
   greentui card RUN_ID          write a saved model's Hugging Face model card, with its CO2-eq
@@ -62,8 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     stop.add_argument("run_id")
 
     sub.add_parser("doctor", help="what can be measured here, and how")
-    from greentui.cli import card, infer, reproduce, sweep
+    from greentui.cli import card, infer, labels, reproduce, sweep
 
+    labels.add_parsers(sub)
     infer.add_parser(sub)
     card.add_parser(sub)
     sweep.add_parsers(sub)
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments and run the command; returns the exit code."""
     args = build_parser().parse_args(argv)
     from greentui.config import ConfigError
+    from greentui.labels import LabelError
     from greentui.preflight import PreflightError
     from greentui.report.errors import ReportError
     from greentui.runs.process import StopRefused
@@ -87,13 +90,14 @@ def main(argv: list[str] | None = None) -> int:
             from greentui.tui.app import run_app
 
             return run_app(store_path)
-        from greentui.cli import card, commands, infer, reproduce, sweep
+        from greentui.cli import card, commands, infer, labels, reproduce, sweep
 
         # Each command's `cmd_<command>`: in its own module, or else in commands.py.
-        modules = {"sweep": sweep, "report": sweep, "infer": infer, "card": card, "reproduce": reproduce}
+        modules = {"sweep": sweep, "report": sweep, "infer": infer, "card": card, "reproduce": reproduce,
+                   "tag": labels, "note": labels}
         module = modules.get(args.command, commands)
         return int(getattr(module, f"cmd_{args.command}")(args, store_path))
-    except (ConfigError, PreflightError, ReportError, StoreError, SweepError, StopRefused) as err:
+    except (ConfigError, LabelError, PreflightError, ReportError, StoreError, SweepError, StopRefused) as err:
         print(f"greentui: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -26,6 +26,8 @@ def flatten(record: RunRecord) -> dict[str, Any]:
     """One CSV row: top-level fields, config.<key>, then metrics./hardware./measurement./versions./sweep. columns."""
     row: dict[str, Any] = {key: getattr(record, key) for key in TOP_LEVEL}
     row["techniques"] = " ".join(record.techniques()) or "baseline"  # as the history and ls show it
+    row["tags"] = "; ".join(record.tags)
+    row["notes"] = record.notes
     for key in KEYS:
         row[f"config.{key}"] = record.config.get(key)
     for section in NESTED:

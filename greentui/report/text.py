@@ -75,6 +75,10 @@ def list_row(record: RunRow) -> tuple[str, ...]:
 def detail_text(record: RunRecord) -> str:
     """Multi-line description of one run for `greentui show` and the detail pane."""
     lines = [one_line_summary(record), f"name: {record.name}"]
+    if record.tags:
+        lines.append(f"tags: {', '.join(record.tags)}")
+    if record.notes:
+        lines.append(f"note: {record.notes}")
     lines.append(f"created {record.created_at}, started {record.started_at or '–'}, finished {record.finished_at or '–'}")
     if record.measurement:
         lines.append(f"measurement: {json.dumps(dict(record.measurement))}")

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Sequence
 from greentui.store.atomic import replace_file
 from greentui.store.summary import RunSummary
 
-HEADER = ["greentui-run-index", 2]  # 2: a run's flags (contended, simulated) after its pid
+HEADER = ["greentui-run-index", 3]  # 2: a run's flags (contended, simulated) after its pid; 3: its tags after them
 Stamp = tuple[int, int, int]
 
 

@@ -1,9 +1,9 @@
 """The history's filter language, shared by the TUI's filter box and `greentui report --where`.
 
-Every word must hold: `status:X` and `tech:X` match prefixes, a comparison (`acc>0.85`,
+Every word must hold: `status:X`, `tech:X` and `tag:X` (the user's tags) match prefixes, a comparison (`acc>0.85`,
 `kwh<0.001`, `co2<=0.2`, `time<60s`, `f1>=0.9`) compares a figure in the unit the tables show it
 in (CO₂ in g, time in s, `s`/`m`/`h` accepted), and any other word is text found in the id,
-name, status or technique tags. A run without the figure does not match a comparison. A
+name, status, technique tags or the user's tags. A run without the figure does not match a comparison. A
 comparison that cannot be read raises QueryError, naming the word: it never silently matches
 nothing.
 """
@@ -57,6 +57,8 @@ def _word_test(word: str) -> Test:
         return lambda r: r.status.startswith(value)
     if sep and kind in ("tech", "technique"):
         return lambda r: any(tag.lower().startswith(value) for tag in (r.techniques() or ["baseline"]))
+    if sep and kind == "tag":
+        return lambda r: any(label.lower().startswith(value) for label in r.labels)
     comparison = _COMPARISON.fullmatch(word)
     if comparison is not None:
         name, symbol, text = comparison.groups()
@@ -69,7 +71,7 @@ def _word_test(word: str) -> Test:
             stored = r.metric(key)
             return stored is not None and compare(stored * scale, bound)
         return test
-    return lambda r: word in " ".join([r.id, r.name, r.status, *(r.techniques() or ["baseline"])]).lower()
+    return lambda r: word in " ".join([r.id, r.name, r.status, *(r.techniques() or ["baseline"]), *r.labels]).lower()
 
 
 def compile_query(query: str) -> Test:

@@ -55,6 +55,8 @@ class RunRecord:
     process: Mapping[str, Any] = field(default_factory=dict)  # the worker's identity (greentui.runs.identity)
     phases: Mapping[str, Any] = field(default_factory=dict)  # load/train/eval/save/infer: duration_s, energy_kwh, emissions_kg
     parent_id: str | None = None  # `greentui infer`: the run whose saved model this one deployed
+    tags: tuple[str, ...] = ()  # the user's labels (`greentui tag`, `t` in the history): `paper`, `final`
+    notes: str = ""  # the user's free text (`greentui note`, `N` in the history)
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any], copy: bool = True) -> RunRecord:
@@ -87,6 +89,11 @@ class RunRecord:
     def techniques(self) -> list[str]:
         """Short technique tags of this run's config (unknown or old keys are tolerated)."""
         return list(self._techniques)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The user's tags (the techniques are `techniques()`)."""
+        return self.tags
 
     @property
     def flags(self) -> tuple[str, ...]:
@@ -131,6 +138,10 @@ def _typed(values: dict[str, Any]) -> dict[str, Any]:
             values[key] = {}
     if not isinstance(values.get("parent_id"), str):
         values["parent_id"] = None
+    tags = values.get("tags")
+    values["tags"] = tuple(t for t in tags if isinstance(t, str) and t) if isinstance(tags, list | tuple) else ()
+    if not isinstance(values.get("notes"), str):
+        values["notes"] = ""
     pid = values.get("pid")
     # pid 1 is init and -1 is "every process": no worker is ever either (see greentui.runs.process).
     values["pid"] = pid if type(pid) is int and pid > 1 else None

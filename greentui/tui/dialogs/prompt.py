@@ -20,11 +20,13 @@ class PromptDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, value: str = "", hint: str = "enter: OK   escape: cancel") -> None:
+    def __init__(self, question: str, value: str = "", hint: str = "enter: OK   escape: cancel",
+                 allow_empty: bool = False) -> None:
         super().__init__(classes="dialog-screen")
         self.question = printable(question)  # it quotes run names: stored text, shown escaped
         self.value = value
         self.hint = hint
+        self.allow_empty = allow_empty  # an empty answer means "none" (tags, a note), not "cancel"
 
     def compose(self) -> ComposeResult:
         """Question, input, hint."""
@@ -34,8 +36,8 @@ class PromptDialog(ModalScreen[str | None]):
             yield Label(self.hint, classes="dialog-hint", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Accept the text (blank counts as cancel)."""
-        self.dismiss(event.value.strip() or None)
+        """Accept the text (blank counts as cancel, unless blank is an answer here)."""
+        self.dismiss(event.value.strip() if self.allow_empty else event.value.strip() or None)
 
     def action_cancel(self) -> None:
         """Give up."""

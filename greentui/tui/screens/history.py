@@ -87,6 +87,8 @@ class HistoryScreen(Screen):
         Binding("e", "export", "Export CSV"),
         Binding("d", "delete", "Delete"),
         Binding("n", "rename", "Rename"),
+        Binding("t", "tag", "Tags"),
+        Binding("N", "note", "Note", show=False),
         Binding("s", "sort", "Sort"),
         Binding("S", "sort_reverse", "Reverse", show=False),
         Binding("slash", "filter", "Filter"),
@@ -399,6 +401,60 @@ class HistoryScreen(Screen):
 
         self.app.push_screen(PromptDialog(f"New name for {record.id}:", shown), rename)
 
+    def action_tag(self) -> None:
+        """Edit the highlighted run's tags: words, space-separated (`paper final`); filter them with tag:NAME."""
+        from greentui.labels import LabelError, checked_tags
+
+        summary = self.highlighted()
+        if summary is None:
+            return
+        shown = " ".join(printable(t) for t in summary.labels)
+
+        def retag(text: str | None) -> None:
+            if text is None or text == shown:
+                return
+            try:
+                tags = checked_tags(text.split())
+            except LabelError as err:
+                self.notify(str(err), severity="error")
+                return
+
+            def store_tags(store: RunStore) -> str:
+                store.update(summary.id, tags=tags)
+                return f"tags of {summary.id}: {', '.join(tags) or 'none'}"
+
+            self._write(store_tags, "tags not changed")
+
+        self.app.push_screen(PromptDialog(f"Tags for {summary.id} (space-separated; empty: none):", shown,
+                                          allow_empty=True), retag)
+
+    def action_note(self) -> None:
+        """Write the highlighted run's note (empty clears it)."""
+        from greentui.labels import LabelError, checked_note
+
+        summary = self.highlighted()
+        if summary is None:
+            return
+
+        def write_note(text: str | None) -> None:
+            if text is None:
+                return
+            try:
+                note = checked_note(text)
+            except LabelError as err:
+                self.notify(str(err), severity="error")
+                return
+
+            def store_note(store: RunStore) -> str:
+                store.update(summary.id, notes=note)
+                return f"note of {summary.id} {'set' if note else 'cleared'}"
+
+            self._write(store_note, "note not changed")
+
+        current = self.records([summary])
+        shown = printable(current[0].notes) if current else ""
+        self.app.push_screen(PromptDialog(f"Note on {summary.id} (empty: none):", shown, allow_empty=True), write_note)
+
     @work(thread=True, group="history-write")
     def _write(self, change: Callable[[RunStore], str], refusal: str) -> None:
         """Change the store off the event loop (a write may wait a minute for the lock), then re-read it."""
@@ -413,6 +469,10 @@ class HistoryScreen(Screen):
 
     @on(StoreWritten)
     def _written(self, message: StoreWritten) -> None:
+        # The highlighted run may be the one changed, and a change the table does not show (a note)
+        # leaves the list as it was: its pane is read again now.
+        self.detail_shown_for = None
+        self.show_detail()
         if message.failed:
             self.notify(message.note, title="store not changed", severity="error", timeout=10)
         elif message.note:

@@ -27,7 +27,8 @@ Charts: power (GPU, or CodeCarbon's CPU and RAM estimate), loss, cumulative CO2.
 **History**: `/` filter (`status:completed`, `tech:lora`, `acc>0.85`, `kwh<0.001`,
 `time<60s`, or any text), `s` sort by the next column, `S` reverse, `space` select, `a`
 select all shown, `c` compare selected, `e` export selected to CSV, `d` delete, `n` rename,
-`enter` the live view of a running run, or a finished run's page (`e` there exports it).
+`t` tags (`paper final`; filter with `tag:paper`), `N` a note, `enter` the live view of a
+running run, or a finished run's page (`e` there exports it).
 
 **Sweep**: a baseline (preset plus `KEY=VALUE` changes), the techniques to study
 (`mixed_precision=bf16,optimizer=sgd`), the plan (ablation: baseline, each alone, all

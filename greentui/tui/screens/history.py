@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -403,57 +403,48 @@ class HistoryScreen(Screen):
 
     def action_tag(self) -> None:
         """Edit the highlighted run's tags: words, space-separated (`paper final`); filter them with tag:NAME."""
-        from greentui.labels import LabelError, checked_tags
+        from greentui.labels import checked_tags
 
         summary = self.highlighted()
-        if summary is None:
-            return
-        shown = " ".join(printable(t) for t in summary.labels)
-
-        def retag(text: str | None) -> None:
-            if text is None or text == shown:
-                return
-            try:
-                tags = checked_tags(text.split())
-            except LabelError as err:
-                self.notify(str(err), severity="error")
-                return
-
-            def store_tags(store: RunStore) -> str:
-                store.update(summary.id, tags=tags)
-                return f"tags of {summary.id}: {', '.join(tags) or 'none'}"
-
-            self._write(store_tags, "tags not changed")
-
-        self.app.push_screen(PromptDialog(f"Tags for {summary.id} (space-separated; empty: none):", shown,
-                                          allow_empty=True), retag)
+        if summary is not None:
+            self._ask_and_store(summary.id, f"Tags for {summary.id} (space-separated; empty: none):",
+                                " ".join(printable(t) for t in summary.labels), "tags",
+                                lambda text: checked_tags(text.split()),
+                                lambda tags: f"tags of {summary.id}: {', '.join(tags) or 'none'}")
 
     def action_note(self) -> None:
         """Write the highlighted run's note (empty clears it)."""
-        from greentui.labels import LabelError, checked_note
+        from greentui.labels import checked_note
 
         summary = self.highlighted()
         if summary is None:
             return
+        current = self.records([summary])  # one line of runs.json: the note is not in the summary
+        self._ask_and_store(summary.id, f"Note on {summary.id} (empty: none):",
+                            printable(current[0].notes) if current else "", "notes", checked_note,
+                            lambda note: f"note of {summary.id} {'set' if note else 'cleared'}")
 
-        def write_note(text: str | None) -> None:
-            if text is None:
+    def _ask_and_store(self, run_id: str, question: str, shown: str, field: str, parse: Callable[[str], Any],
+                       said: Callable[[Any], str]) -> None:
+        """Ask for a label's new text; store what `parse` makes of it (a LabelError is said, nothing written)."""
+        from greentui.labels import LabelError
+
+        def answered(text: str | None) -> None:
+            if text is None or text == shown:
                 return
             try:
-                note = checked_note(text)
+                value = parse(text)
             except LabelError as err:
                 self.notify(str(err), severity="error")
                 return
 
-            def store_note(store: RunStore) -> str:
-                store.update(summary.id, notes=note)
-                return f"note of {summary.id} {'set' if note else 'cleared'}"
+            def store_it(store: RunStore) -> str:
+                store.update(run_id, **{field: value})
+                return said(value)
 
-            self._write(store_note, "note not changed")
+            self._write(store_it, f"{field} not changed")
 
-        current = self.records([summary])
-        shown = printable(current[0].notes) if current else ""
-        self.app.push_screen(PromptDialog(f"Note on {summary.id} (empty: none):", shown, allow_empty=True), write_note)
+        self.app.push_screen(PromptDialog(question, shown, allow_empty=True), answered)
 
     @work(thread=True, group="history-write")
     def _write(self, change: Callable[[RunStore], str], refusal: str) -> None:

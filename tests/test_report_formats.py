@@ -8,6 +8,8 @@ is checked structurally: balanced groups, booktabs rules, ASCII only.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -164,3 +166,12 @@ def test_output_format_follows_the_file_name(tmp_path: Path) -> None:
                         ("t.json", "{")):
         assert main(["--store", str(store.path), "report", "--where", SWEEP, "-o", str(tmp_path / name)]) == 0
         assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+
+
+def test_a_row_named_by_stored_text_is_no_formula_in_the_csv(tmp_path: Path) -> None:
+    store = reference_store(tmp_path)
+    source = store.get("20261202-161344-f268")
+    assert source is not None
+    variant(store, source.id, "20261202-170000-5555", config={**source.config, "model": "=HYPERLINK(\"x\")"})
+    rows = list(csv.reader(io.StringIO(render(where_selection(store, SWEEP), "csv"))))
+    assert any(r[0].startswith("'=HYPERLINK") for r in rows) and not any(r[0].startswith("=") for r in rows)

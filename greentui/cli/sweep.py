@@ -127,13 +127,14 @@ def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
     from greentui.store.run_store import RunStore
 
     fmt = format_of(args.format, args.output)
-    selection = report_selection(args, RunStore(store_path))
+    store = RunStore(store_path)  # one store: its parse of runs.json serves the selection and the figures' curves
+    selection = report_selection(args, store)
     text = render(selection, fmt, args.appendix)
     written: list[str] = []
     if args.figures is not None:
         from greentui.report.figures import write_figures
 
-        paths = write_figures(selection, args.figures, RunStore(store_path))
+        paths = write_figures(selection, args.figures, store)
         written.append(f"{len(paths)} figure file(s) to {args.figures}")
     if args.output is None:
         print(text, end="")

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 from greentui.metrics.registry import metric
 from greentui.metrics.uncertainty import relative_of
 from greentui.report.attribution import FIGURES, Attribution, Stat
+from greentui.report.csv_export import neutralise
 from greentui.store.record import RunRecord
 
 NOISE_MARK = "≈"  # a change smaller than the spread: not distinguishable from running twice
@@ -151,7 +152,8 @@ def csv_text(rows: Sequence[Attribution]) -> str:
         header += _csv_heads(names[name])
     writer.writerow(header + ["lifetime_predictions"])
     for row in rows:
-        cells: list[Any] = [row.role, row.runs]
+        # A row is named by stored text (a tag, a model id under --where): never a spreadsheet formula.
+        cells: list[Any] = [neutralise(row.role), row.runs]
         for name in TRAINING:
             cells += _csv_cells(row, name)
         cells += [_blank(row.kwh_per_accuracy), row.pareto]

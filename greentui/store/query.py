@@ -78,8 +78,3 @@ def compile_query(query: str) -> Test:
     """The test a run must pass for `query` (every word holds); QueryError names a word it cannot read."""
     tests = [_word_test(word) for word in query.lower().split()]
     return lambda record: all(test(record) for test in tests)
-
-
-def matches(record: RunRow, query: str) -> bool:
-    """True when the run passes every word of `query`."""
-    return compile_query(query)(record)

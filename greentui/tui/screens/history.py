@@ -338,6 +338,10 @@ class HistoryScreen(Screen):
             if message.records:
                 app_of(self).open_live(message.records[0])
             return
+        if message.purpose == "note":
+            if message.records:
+                self._ask_note(message.records[0])
+            return
         if message.purpose == "page":
             if message.records:
                 from greentui.tui.screens.run_page import RunPageScreen
@@ -413,16 +417,16 @@ class HistoryScreen(Screen):
                                 lambda tags: f"tags of {summary.id}: {', '.join(tags) or 'none'}")
 
     def action_note(self) -> None:
-        """Write the highlighted run's note (empty clears it)."""
+        """Write the highlighted run's note (empty clears it); its record, which holds the note, is read first."""
+        summary = self.highlighted()
+        if summary is not None:
+            self._read_records([summary], "note")
+
+    def _ask_note(self, record: RunRecord) -> None:
         from greentui.labels import checked_note
 
-        summary = self.highlighted()
-        if summary is None:
-            return
-        current = self.records([summary])  # one line of runs.json: the note is not in the summary
-        self._ask_and_store(summary.id, f"Note on {summary.id} (empty: none):",
-                            printable(current[0].notes) if current else "", "notes", checked_note,
-                            lambda note: f"note of {summary.id} {'set' if note else 'cleared'}")
+        self._ask_and_store(record.id, f"Note on {record.id} (empty: none):", printable(record.notes), "notes",
+                            checked_note, lambda note: f"note of {record.id} {'set' if note else 'cleared'}")
 
     def _ask_and_store(self, run_id: str, question: str, shown: str, field: str, parse: Callable[[str], Any],
                        said: Callable[[Any], str]) -> None:

@@ -184,15 +184,12 @@ def _phase_energy(ax: Any, rows: list[Attribution], runs: list[RunRecord], role_
 
 def _loss_curves(ax: Any, runs: list[RunRecord], role_of: dict[str, str], colour: dict[str, int],
                  store: RunStore) -> bool:
-    from greentui.store.curves import load_curves
-    from greentui.store.run_dirs import RunDirRefused, run_dir_of
-
     drawn, repeat = 0, dict.fromkeys(role_of.values(), 0)
     for run in runs:
-        try:
-            points = load_curves(run_dir_of(store, run), run.curves).get("train_loss") or []
-        except (OSError, ValueError, RunDirRefused):
-            continue  # a run folder outside the store, or unreadable: no curve rather than no report
+        # The store's reader: inline curves or the run folder's, a folder outside runs/ never read.
+        points = store.curves(run).get("train_loss")
+        if not isinstance(points, list):
+            continue  # none, or not a list of points: no curve rather than no report
         pairs = [(float(p[0]), float(p[1])) for p in points
                  if isinstance(p, (list, tuple)) and len(p) == 2
                  and all(isinstance(v, (int, float)) and isfinite(v) for v in p)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from greentui.store.run_store import RunStore
 from greentui.tui.app import create_app, goes_on
@@ -19,6 +19,8 @@ async def test_question_mark_opens_help_on_the_first_screen_and_types_nothing(tm
         await pilot.pause()
         model = app.screen.query_one("#input-model", Input).value
         assert app.focused is not None and app.focused.id == "input-preset"
+        side = str(app.screen.query_one("#side-help", Static).render())
+        assert "pip install 'greentui[minilm]'" in side  # brackets are text, not a markup tag eaten on screen
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpDialog)

@@ -91,7 +91,7 @@ class SetupScreen(Screen):
                         yield ConfigField(key, sub=key in SUB_FIELDS)
             with Vertical(id="side"):
                 yield Static("", id="side-title")
-                yield Static(help_for(""), id="side-help")
+                yield Static(help_for(""), id="side-help", markup=False)  # `greentui[minilm]` is text, not a tag
                 yield Label("", id="form-status", markup=False)  # shows typed values and paths
                 yield Button("Run ▶ (ctrl+r)", id="run-button", variant="success", compact=True)
         yield Footer()

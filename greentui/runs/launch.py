@@ -18,6 +18,7 @@ from typing import Any
 from greentui.config import RunConfig
 from greentui.packaged import is_packaged, package_of
 from greentui.preflight import check_loadable, offline_environment
+from greentui.runs.capabilities import check_runnable
 from greentui.runs.identity import identify
 from greentui.runs.process import track
 from greentui.store.atomic import make_private_dir, replace_text
@@ -50,6 +51,7 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
     """
     store.check()
     online = check_loadable(config, store.path)
+    check_runnable(config)  # fp16 on a machine without CUDA: refused now, not as a failed run seconds later
     run_id = new_run_id()
     run_dir = store.runs_root / run_id
     launch_doc = {"run_id": run_id, "store": str(store.path.resolve()), "config": config.to_dict(),

@@ -15,6 +15,7 @@ import tempfile
 import warnings
 from typing import Any, Iterable
 
+from greentui.worker.capabilities import DTYPES
 from greentui.worker.head_pruning import attention_layers, importance, least_important, remove_heads
 from greentui.worker.saving import BYTES_PER_MB
 from greentui.worker.training import TechniqueUnavailable
@@ -27,50 +28,22 @@ MAX_GRAD_NORM = 1.0  # the Trainer's default clipping, so a recovery step behave
 def check_quantization(mode: str, device: str) -> None:
     """TechniqueUnavailable, naming 'quantization' and what to use instead, when `device` cannot run `mode`.
 
-    dynamic-int8 has CPU kernels only in torch (and needs a quantized engine in the build); fp16 and
-    bf16 on the CPU are asked of torch itself by a small Linear forward, once per process, since
-    support depends on the build and the processor; bf16 on a GPU needs one that has it."""
-    import torch
+    The rules are greentui.runs.capabilities' (the launcher checks them before the run, on a probe's
+    facts); here they meet this process's own facts."""
+    from greentui.runs.capabilities import quantization_refusal
+    from greentui.worker.capabilities import facts_here
 
     if mode not in QUANTIZATION_MODES:
         raise ValueError(f"config key 'quantization': {mode!r} is not one of {', '.join(QUANTIZATION_MODES)}")
-    on_gpu = device.split(":")[0] == "cuda"
-    if mode == "dynamic-int8" and on_gpu:
-        raise TechniqueUnavailable("config key 'quantization': dynamic-int8 runs on the CPU only (torch has no CUDA "
-                                   "kernels for it); on a GPU use fp16 or bf16")
-    if mode == "dynamic-int8" and not _has_quantized_engine():
-        raise TechniqueUnavailable("config key 'quantization': this torch build has no quantized CPU engine for "
-                                   "dynamic-int8 (use bf16, or none)")
-    if mode in ("fp16", "bf16") and not on_gpu and not _runs_on_cpu(mode):
-        other = "bf16 or dynamic-int8" if mode == "fp16" else "dynamic-int8"
-        raise TechniqueUnavailable(f"config key 'quantization': this torch cannot run {mode} Linear layers on the "
-                                   f"CPU (use {other})")
-    if mode == "bf16" and on_gpu and torch.cuda.is_available() and not torch.cuda.is_bf16_supported():
-        raise TechniqueUnavailable("config key 'quantization': this GPU does not support bf16 (use fp16)")
+    if mode == "none":
+        return
+    reason = quantization_refusal(mode, device.split(":")[0] == "cuda", facts_here())
+    if reason:
+        raise TechniqueUnavailable(f"config key 'quantization': {reason}")
 
-
-def _has_quantized_engine() -> bool:
-    import torch
-
-    return any(engine != "none" for engine in torch.backends.quantized.supported_engines)
-
-
-DTYPES = {"fp16": "float16", "bf16": "bfloat16"}  # quantization mode: torch dtype name
 
 
 @functools.cache
-def _runs_on_cpu(mode: str) -> bool:
-    import torch
-
-    dtype = getattr(torch, DTYPES[mode])
-    try:
-        with torch.no_grad():
-            out = torch.nn.Linear(8, 8).to(dtype)(torch.ones(2, 8, dtype=dtype))
-        return bool(torch.isfinite(out).all())
-    except (RuntimeError, NotImplementedError):  # "... not implemented for 'Half'"
-        return False
-
-
 def quantize(model: Any, mode: str) -> Any:
     """The model to deploy, in eval mode: itself for none, with int8 Linear layers, or cast to fp16 or bf16.
 

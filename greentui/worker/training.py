@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -67,18 +67,19 @@ def optimizer_choice(config: RunConfig) -> tuple[type, dict[str, Any]]:
 
 
 def device_for(config: RunConfig) -> str:
-    """cuda where there is a GPU, else cpu; TechniqueUnavailable for a mixed precision it cannot run."""
-    import torch
+    """cuda where there is a GPU, else cpu; TechniqueUnavailable for a mixed precision it cannot run.
 
-    has_cuda = torch.cuda.is_available()
-    if config.mixed_precision == "fp16" and not has_cuda:
-        raise TechniqueUnavailable(
-            "config key 'mixed_precision': fp16 needs a CUDA GPU and this machine has none "
-            "(use bf16, which autocasts on the CPU, or no)"
-        )
-    if config.mixed_precision == "bf16" and has_cuda and not torch.cuda.is_bf16_supported():
-        raise TechniqueUnavailable("config key 'mixed_precision': this GPU does not support bf16 (use fp16 or no)")
-    return "cuda" if has_cuda else "cpu"
+    The rule is greentui.runs.capabilities' (checked at launch on a probe's facts): here it meets this
+    process's own, in case the machine changed between launch and start (a queued run, another node)."""
+    from greentui.runs.capabilities import refusal
+    from greentui.worker.capabilities import facts_here
+
+    facts = facts_here()
+    found = refusal(replace(config, quantization="none"), facts)  # quantization is checked where it is applied
+    if found:
+        key, why = found
+        raise TechniqueUnavailable(f"config key '{key}': {why}")
+    return "cuda" if facts.cuda else "cpu"
 
 
 def build_plan(config: RunConfig, output_dir: Path, callbacks: list[Any] | None = None,

@@ -18,6 +18,7 @@ from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Stat
 from greentui.config import KEYS, ConfigError, RunConfig, load_toml, save_toml
 from greentui.config_keys import groups
 from greentui.presets import DEFAULT_PRESET, PRESETS
+from greentui.runs.capabilities import MachineFacts, needs_facts, refusal
 from greentui.store.record import RunRecord
 from greentui.tui.app_access import app_of
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
@@ -50,6 +51,13 @@ class RunLaunched(Message):
 
 
 @dataclass
+class FactsProbed(Message):
+    """What this machine's torch can run (None: the probe failed, refuse nothing)."""
+
+    facts: MachineFacts | None
+
+
+@dataclass
 class LaunchFailed(Message):
     """launch() refused the run; `reason` is its one-line message."""
 
@@ -69,6 +77,8 @@ class SetupScreen(Screen):
     """Form for a new run; the last used config (or the tiny preset) fills it at start."""
 
     _validation_queued = False  # see queue_validation
+    _facts: MachineFacts | None = None  # what the machine can run, once probed (see _machine_refusal)
+    _probing = False
     # The preset box first: a key typed there (`?` for help, `q` to quit) does no harm, where in `model`
     # it became the model's name. Where on_mount puts it anyway: one focus change, not two (each restyles the form).
     AUTO_FOCUS = "#input-preset"
@@ -136,6 +146,12 @@ class SetupScreen(Screen):
             fields[key].show_error(reason)
             if reason:
                 errors[key] = reason
+        if not errors:
+            found = self._machine_refusal()
+            if found:
+                key, reason = found
+                fields[key].show_error(reason)
+                errors[key] = reason
         for key, (parent, shown) in SUB_FIELDS.items():
             fields[key].display = bool(shown(raw[parent])) or key in errors
         self.query_one("#run-button", Button).disabled = bool(errors)
@@ -143,6 +159,34 @@ class SetupScreen(Screen):
         status.update(f"{len(errors)} invalid: {', '.join(errors)}" if errors else "ready to run")
         status.set_class(bool(errors), "error")
         return errors
+
+    def _machine_refusal(self) -> tuple[str, str] | None:
+        """(key, why) when this machine cannot run the form's config, as `greentui doctor` would tell.
+
+        The facts need torch, which the TUI does not import: the first config that depends on them
+        (fp16, a quantization) starts a probe subprocess on a thread, and the form is checked again
+        when its answer comes. Until then nothing is refused here; launch checks again anyway."""
+        config = self.config()
+        if not needs_facts(config):
+            return None
+        if self._facts is None:
+            if not self._probing:
+                self._probing = True
+                self._probe_machine()
+            return None
+        return refusal(config, self._facts)
+
+    @work(thread=True, exclusive=True, group="machine-probe")
+    def _probe_machine(self) -> None:
+        from greentui.runs.capabilities import machine_facts
+
+        self.post_message(FactsProbed(machine_facts()))
+
+    def on_facts_probed(self, message: FactsProbed) -> None:
+        """Check the form again on the machine's facts (a failed probe leaves the form as it was)."""
+        if message.facts is not None:
+            self._facts = message.facts
+            self.validate_form()
 
     def config(self) -> RunConfig:
         """The form as a validated config; raises ConfigError naming the first bad key."""

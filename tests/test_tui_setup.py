@@ -81,6 +81,34 @@ async def test_preset_fills_the_form(tmp_path):
         assert fields(app)["max_length"].raw_value == "512"
 
 
+async def test_choosing_the_same_preset_again_resets_the_edited_form(tmp_path):
+    app = create_app(tmp_path / "runs.json")
+    async with app.run_test(size=SIZE) as pilot:
+        box = app.screen.query_one("#input-preset", Select)
+        assert box.value == "tiny"
+        await type_into(pilot, "learning_rate", "0.001")
+        await pilot.pause()
+        assert box.value == Select.NULL and box.prompt == "(edited)"  # the box no longer claims the form is tiny
+        box.focus()
+        await pilot.press("enter")  # open the list, as a user would, and choose tiny in it
+        await pilot.pause()
+        await pilot.press(*["down"] * list(PRESETS).index("tiny"), "down", "enter")
+        await wait_until_pilot(pilot, lambda: box.value == "tiny", "tiny to be chosen")
+        assert app.screen.config() == PRESETS["tiny"]
+        assert fields(app)["learning_rate"].raw_value == repr(PRESETS["tiny"].learning_rate)
+
+
+async def test_the_focused_row_is_marked_and_only_it(tmp_path):
+    app = create_app(tmp_path / "runs.json")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in ("preset", "name", "model"):
+            lit = list(app.screen.query(".has-focus"))
+            assert lit == [fields(app)[key]], (key, lit)
+            await pilot.press("tab")
+            await pilot.pause()
+
+
 async def test_technique_parameters_appear_with_their_technique(tmp_path):
     app = create_app(tmp_path / "runs.json")
     async with app.run_test(size=SIZE) as pilot:

@@ -133,3 +133,25 @@ async def test_a_broken_sweep_file_is_a_warning_naming_it_and_the_tui_starts(tmp
         assert len(table_rows(app.screen)) == 2
         assert len([n for n in app._notifications if str(broken) in n.message]) == 1  # said once, not each refresh
     assert broken.read_text().startswith('{"id"')  # left as it was
+
+
+async def test_the_sweep_form_starts_on_its_first_row_and_shows_where_the_focus_is(tmp_path):
+    app = create_app(tmp_path / "runs.json", attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_to(pilot, "f4", SweepScreen)
+        screen = app.screen
+        assert screen.focused is screen.query_one("#sweep-preset")
+        await pilot.press("tab")  # the baseline's changes, on the same first row
+        await pilot.press(*"epochs=2")
+        await pilot.pause()
+        assert screen.query_one("#sweep-baseline", Input).value == "epochs=2"
+        assert screen.query_one("#sweep-techniques", Input).value == ""
+        lit = [row for row in screen.query(".has-focus")]
+        assert len(lit) == 1 and screen.query_one("#sweep-baseline") in lit[0].walk_children()
+        repeats = screen.query_one("#sweep-repeats", Input)
+        repeats.focus()
+        await pilot.pause()
+        repeats.value = "01"
+        await pilot.press("shift+tab")  # leaving the box shows what `01` is read as
+        await pilot.pause()
+        assert repeats.value == "1"

@@ -25,6 +25,7 @@ from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
 from greentui.tui.help_text import help_for
 from greentui.tui.settings import load_last_config, save_last_config
 from greentui.tui.widgets.config_field import ConfigField
+from greentui.tui.widgets.focus_row import mark_focused_row
 from greentui.tui.widgets.footer import Footer
 
 # (group title, its keys), from the keys' own declarations.
@@ -77,6 +78,7 @@ class SetupScreen(Screen):
     """Form for a new run; the last used config (or the tiny preset) fills it at start."""
 
     _validation_queued = False  # see queue_validation
+    _filled_from: RunConfig | None = None  # what the preset box (or the last used config) put in the form
     _facts: MachineFacts | None = None  # what the machine can run, once probed (see _machine_refusal)
     _probing = False
     # The preset box first: a key typed there (`?` for help, `q` to quit) does no harm, where in `model`
@@ -130,6 +132,7 @@ class SetupScreen(Screen):
                     fields[key].set_value(value)
             if preset is not None:  # "" shows no preset: the form holds the last used config
                 fields["preset"].set_value(preset or None)
+        self._filled_from = config
         self.validate_form()
 
     def raw_values(self) -> dict[str, Any]:
@@ -155,10 +158,25 @@ class SetupScreen(Screen):
         for key, (parent, shown) in SUB_FIELDS.items():
             fields[key].display = bool(shown(raw[parent])) or key in errors
         self.query_one("#run-button", Button).disabled = bool(errors)
+        self._mark_edited(bool(errors))
         status = self.query_one("#form-status", Label)
         status.update(f"{len(errors)} invalid: {', '.join(errors)}" if errors else "ready to run")
         status.set_class(bool(errors), "error")
         return errors
+
+    def _mark_edited(self, invalid: bool) -> None:
+        """Once the form differs from what filled it, the preset box says `(edited)` and shows no preset.
+
+        Choosing the same preset again is then a change, so it fills the form afresh: a select
+        that still showed `tiny` would ignore `tiny` chosen again."""
+        if self._filled_from is not None and not invalid and self.config() == self._filled_from:
+            return
+        box = self.fields()["preset"].control
+        assert isinstance(box, Select)
+        box.prompt = "(edited)"
+        if box.value != Select.NULL:
+            with self.prevent(Select.Changed):
+                box.clear()
 
     def _machine_refusal(self) -> tuple[str, str] | None:
         """(key, why) when this machine cannot run the form's config, as `greentui doctor` would tell.
@@ -226,6 +244,7 @@ class SetupScreen(Screen):
         """Explain the focused field in the side panel."""
         # The focus may have moved on since this event was queued: explain what has it now.
         widget = self.focused or event.widget
+        mark_focused_row(self, widget)
         row = next((n for n in widget.ancestors_with_self if isinstance(n, ConfigField)), None)
         if row is not None:
             self.query_one("#side-title", Static).update(row.label_text)
@@ -301,7 +320,10 @@ class SetupScreen(Screen):
             except ConfigError as err:
                 self.notify(str(err), title="not loaded", severity="error", timeout=10)
                 return
-            self.fill(config)
+            self.fill(config, preset="")  # the file's config, not a preset's
+            box = self.fields()["preset"].control
+            assert isinstance(box, Select)
+            box.prompt = "(from file)"
             self.query_one("#form-status", Label).update(f"loaded {target}")
 
         self.app.push_screen(PromptDialog("Load a TOML config from:", "greentui-config.toml"), load)

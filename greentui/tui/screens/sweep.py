@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.events import DescendantFocus
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Label, Select, Static
@@ -25,6 +26,7 @@ from greentui.sweep.plan import PLANS, PlannedRun, SweepError
 from greentui.tui.app_access import app_of
 from greentui.tui.models.sweep import SweepProgress
 from greentui.tui.widgets.charts import DeltaBars
+from greentui.tui.widgets.focus_row import mark_focused_row
 from greentui.tui.widgets.footer import Footer
 
 REFRESH_S = 2.0
@@ -77,10 +79,10 @@ class SweepScreen(Screen):
             yield Label("baseline", classes="sweep-label")
             yield Select([(name, name) for name in PRESETS], value=DEFAULT_PRESET, allow_blank=False,
                          id="sweep-preset", compact=True)
-            yield Input(placeholder="changes: train_samples=2000 epochs=2", id="sweep-baseline", compact=True)
+            yield Input(placeholder="e.g. train_samples=2000 epochs=2 (optional)", id="sweep-baseline", compact=True)
         with Horizontal(classes="sweep-row"):
             yield Label("techniques", classes="sweep-label")
-            yield Input(placeholder="mixed_precision=bf16,optimizer=sgd,label_smoothing=0.1",
+            yield Input(placeholder="e.g. mixed_precision=bf16,optimizer=sgd,label_smoothing=0.1",
                         id="sweep-techniques", compact=True)
         with Horizontal(classes="sweep-row"):
             yield Label("plan", classes="sweep-label")
@@ -99,7 +101,8 @@ class SweepScreen(Screen):
         table = self.query_one(DataTable)
         for title in COLUMNS:
             table.add_column(title)
-        self.query_one("#sweep-techniques", Input).focus()
+        # The first row first, as read: typing went into the techniques while the user meant the baseline.
+        self.query_one("#sweep-preset", Select).focus()
         self.refresh_table()
         self.set_interval(REFRESH_S, self.refresh_table)
 
@@ -133,6 +136,17 @@ class SweepScreen(Screen):
     def on_input_changed(self, event: Input.Changed) -> None:
         """Say what the form would queue as it is typed."""
         self._preview()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """Light up the label of the row being typed in."""
+        mark_focused_row(self, self.focused or event.widget)
+
+    @on(Input.Blurred, "#sweep-repeats")
+    def _tidy_repeats(self, event: Input.Blurred) -> None:
+        """`01` is read as 1: the box says so once the user leaves it, rather than keep showing `01`."""
+        text = event.input.value.strip()
+        if text.isdigit() and text != str(int(text)):
+            event.input.value = str(int(text))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         """The preset or the plan changed: so may the runs."""

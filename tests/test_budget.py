@@ -132,7 +132,8 @@ async def test_the_live_screen_shows_the_projection_and_the_budget_warning(tmp_p
         await wait_for(pilot, lambda: screen._drawn_version == screen.state.version)
         strip = screen.query_one("#strip")
         lines = str(strip.render()).splitlines()
-        assert lines[4] == " projected at the end: 0.000400 kWh · CO2 190.0 mg · 52 s of training"
+        # 52 s of training projected from its start at 5.2 s: on the elapsed clock of the first line.
+        assert lines[4] == " projected at the end: 0.000400 kWh · CO2 190.0 mg · training ends at 57 s"
         assert lines[5] == " energy budget 0.0003 kWh will be exceeded: 0.0004 kWh projected"
         assert strip.size.height == 6  # every line shows, none is cut off by the strip's height
         with path.open("a") as handle:  # the run ends: its real figures replace the projection

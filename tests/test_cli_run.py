@@ -144,5 +144,6 @@ def test_the_progress_line_keeps_the_projection_on_a_line_of_its_own() -> None:
                                  emissions_kg=0.000375)
     figures, projected = progress_text(fold([*half, to_dict(projection)])).split("\n")
     assert figures.startswith("loss ") and "projected" not in figures
-    assert projected == "projected 1 m 35 s · 0.000789 kWh · 0.375 g"
+    # 95 s of training from its start at 5.2 s, told on the run's elapsed clock, as the bar counts.
+    assert projected == "projected 0.000789 kWh · 0.375 g · training ends at 1 m 40 s"
     assert "\n" not in progress_text(fold(half))  # no projection yet: one line

@@ -134,6 +134,25 @@ def test_the_eta_is_the_projection_where_there_is_one_and_the_same_rate_otherwis
     assert fold([*start, *steps[:3]]).eta_s is None  # under MIN_STEPS: too early for either
 
 
+def test_one_time_model_the_eta_and_the_projected_end_agree_with_the_elapsed_time() -> None:
+    """Elapsed, ETA and the projected end are on one clock: elapsed + ETA is the projected end, at every
+    moment (a power event after the last step moves elapsed on and the ETA down), and the end counts the
+    loading before training, as elapsed does."""
+    start = [StatusEvent(t=T0, status="running"), InfoEvent(t=T0 + 4, message="training started", phase="training")]
+    steps = [StepEvent(t=T0 + 4 + 2 * s, step=s, total_steps=100, loss=0.5, samples=16 * s) for s in range(1, 11)]
+    projection = ProjectionEvent(t=T0 + 24.5, step=10, total_steps=100, duration_s=230.0, energy_kwh=1e-3,
+                                 emissions_kg=5e-4)
+    later = PowerEvent(t=T0 + 27, cpu_w=5.0, ram_w=2.0)
+    for events in ([*start, *steps], [*start, *steps, projection], [*start, *steps, projection, later]):
+        run = fold(events)
+        assert run.training_end_s is not None and run.eta_s is not None
+        assert run.elapsed_s + run.eta_s == pytest.approx(run.training_end_s)
+    assert fold([*start, *steps, projection, later]).training_end_s == pytest.approx(4 + 230.0)
+    assert fold([*start, *steps, projection, later]).eta_s == pytest.approx(4 + 230.0 - 27)
+    over = fold([*start, *steps, projection, StatusEvent(t=T0 + 30, status="completed")])
+    assert over.training_end_s is None and over.eta_s is None  # a finished run has measured times only
+
+
 def test_the_summary_gives_final_figures_and_a_status_when_no_final_status_follows() -> None:
     events = fixture_events(steps=40, seconds=60, status="running")
     run = fold([*events, SummaryEvent(t=T0 + 62, status="completed", metrics={"steps": 41, "accuracy": 0.9,
@@ -236,3 +255,20 @@ async def test_a_killed_run_shows_the_same_derived_metrics_everywhere(store_path
             assert f"  {key} = {value:.6g}" in detail, (key, detail)
         cells = [str(cell) for cell in app.screen.query_one(DataTable).get_row_at(0)]
         assert cells[1] == "crashed" and cells[-1] == f"{figures['joules_per_sample']:.2f}"
+
+
+def test_once_training_is_over_the_measured_time_replaces_the_projected_one() -> None:
+    from greentui.tui.widgets.status_strip import strip_text
+
+    start = [StatusEvent(t=T0, status="running"), InfoEvent(t=T0 + 4, message="training started", phase="training")]
+    steps = [StepEvent(t=T0 + 4 + 2 * s, step=s, total_steps=10, loss=0.5, samples=16 * s) for s in range(1, 11)]
+    projection = ProjectionEvent(t=T0 + 20.5, step=10, total_steps=10, duration_s=20.0, energy_kwh=1e-3,
+                                 emissions_kg=5e-4)
+    state = LiveState()
+    state.feed([*start, *steps[:9], projection])
+    assert "training ends at 24 s" in str(strip_text(state.snapshot()))
+    state.feed([steps[9], InfoEvent(t=T0 + 25, message="final evaluation", phase="evaluating")])
+    snap = state.snapshot()
+    assert snap.eta_s is None and snap.training_end_s is None and snap.training_s == pytest.approx(20.0)
+    text = str(strip_text(snap))
+    assert "training took 20 s" in text and "ETA –" in text and "training ends" not in text

@@ -67,6 +67,8 @@ def progress_text(run: RunSnapshot) -> str:
     if run.projection is not None:
         # Training time, energy and CO2 at the end, at the rate so far (see greentui.projection), on a line
         # of its own: beside the figures it pushed the bar and the step count off an 80-column terminal.
-        text += (f"\nprojected {fmt_duration(run.projection.duration_s)} · {run.projection.energy_kwh:.6f} kWh"
-                 f" · {run.projection.emissions_kg * 1000:.3f} g")
+        # Times on the run's elapsed clock (the bar's), so the projection and the elapsed time agree.
+        end = f"training ends at {fmt_duration(run.training_end_s)}" if run.training_end_s is not None else ""
+        text += (f"\nprojected {run.projection.energy_kwh:.6f} kWh · {run.projection.emissions_kg * 1000:.3f} g"
+                 + (f" · {end}" if end else ""))
     return text

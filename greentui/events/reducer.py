@@ -85,6 +85,9 @@ class RunSnapshot:
     energy_parts: Mapping[str, float] = field(default_factory=dict)  # cpu/gpu/ram_energy_kwh
     elapsed_s: float = 0.0
     training_s: float | None = None
+    # When training is projected to end, in seconds since the run's first event (the clock of
+    # elapsed_s): the one time model. eta_s is training_end_s - elapsed_s, so the two always agree.
+    training_end_s: float | None = None
     eta_s: float | None = None
     power: Mapping[str, PowerFigures] = field(default_factory=dict)  # "total" and each of POWER_SOURCES seen
     gpu_measured: bool = False
@@ -268,7 +271,7 @@ class RunReducer:
             self._cached = RunSnapshot(
                 **self._state, status=self.status, step=self.step,
                 elapsed_s=self._t_last - self._t0 if self._t0 is not None else 0.0,
-                training_s=self._training_s(), eta_s=self._eta_s(),
+                training_s=self._training_s(), **self._times(),
                 power={source: stats.figures() for source, stats in self._power.items()},
                 power_series={label: tuple(points) for label, points in self._power_series.items()},
                 curves={name: tuple(points) for name, points in self._curves.items()},
@@ -280,19 +283,23 @@ class RunReducer:
             return None
         return self._last_step_t - self._train_t0
 
-    def _eta_s(self) -> float | None:
+    def _times(self) -> dict[str, float | None]:
+        """training_end_s and eta_s, from the worker's projection where it wrote one, else the same rate
+        model over the step events; None before there is enough to go on, and once the run is over."""
         total = self._state.get("total_steps")
-        if self.status != "running" or not total or self._first_step is None or self._last_step_t is None:
-            return None
+        if (self.status != "running" or not total or self._first_step is None or self._last_step_t is None
+                or self._t0 is None):
+            return {"training_end_s": None, "eta_s": None}
         projection: ProjectionEvent | None = self._state.get("projection")
         if projection is not None and self._train_t0 is not None:
             # The worker's projection counts from the start of training, on its own clock.
             end: float | None = self._train_t0 + projection.duration_s
-            now = max(self._last_step_t, projection.t)
         else:
             end = training_end(*self._first_step, self.step, self._last_step_t, total)
-            now = self._last_step_t
-        return None if end is None else max(0.0, end - now)
+        if end is None:
+            return {"training_end_s": None, "eta_s": None}
+        elapsed = self._t_last - self._t0
+        return {"training_end_s": end - self._t0, "eta_s": max(0.0, end - self._t0 - elapsed)}
 
 
 def activity_text(word: str, event: PhaseEvent) -> str:

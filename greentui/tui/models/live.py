@@ -27,7 +27,9 @@ class LiveSnapshot:
     total_steps: int | None = None
     epoch: float | None = None
     elapsed_s: float = 0.0
-    eta_s: float | None = None
+    eta_s: float | None = None  # while training: training_end_s - elapsed_s
+    training_end_s: float | None = None  # while training: when it is projected to end, on the elapsed clock
+    training_s: float | None = None  # measured: how long training has taken (all of it, once it is over)
     samples_per_s: float | None = None
     accuracy: float | None = None
     energy_kwh: float | None = None
@@ -41,7 +43,7 @@ class LiveSnapshot:
     eval_loss: Series = ()
     emissions: Series = ()
     energy: Series = ()
-    projected: tuple[float, float, float] | None = None  # training s, kWh, kg CO2 at the end, from the rate so far
+    projected: tuple[float, float] | None = None  # kWh and kg CO2 at the end, from the rate so far, while running
     budget_note: str | None = None  # the worker's last budget warning or stop, while running
 
 
@@ -100,8 +102,8 @@ class LiveState:
         return self._reducer.snapshot().curves["energy_kwh"]
 
     @property
-    def projected(self) -> tuple[float, float, float] | None:
-        """The worker's latest projection, while running: training s, kWh, kg CO2 at the end."""
+    def projected(self) -> tuple[float, float] | None:
+        """The worker's latest projection, while running: kWh and kg CO2 at the end."""
         return self.snapshot().projected
 
     def snapshot(self) -> LiveSnapshot:
@@ -113,12 +115,14 @@ class LiveState:
         total = run.power.get("total")
         projection = run.projection
         running = run.status == "running"
+        training = running and run.phase == "training"
         return LiveSnapshot(
             # Text from the events file is untrusted: shown escaped, never as control codes.
             status=printable(run.status), activity=printable(run.activity),
             reason=printable(run.reason) if run.reason else None, step=run.step, total_steps=run.total_steps,
             # The ETA is training's: while loading or evaluating it would read as the run's end.
-            epoch=run.epoch, elapsed_s=run.elapsed_s, eta_s=run.eta_s if run.phase == "training" else None,
+            epoch=run.epoch, elapsed_s=run.elapsed_s, eta_s=run.eta_s if training else None,
+            training_end_s=run.training_end_s if training else None, training_s=run.training_s,
             samples_per_s=derived.get("samples_per_s"), accuracy=run.accuracy, energy_kwh=run.energy_kwh,
             emissions_kg=run.emissions_kg,
             avg_w=total.average_w if total else None, peak_w=total.peak_w if total else None,
@@ -126,8 +130,7 @@ class LiveState:
             power=run.power_series, train_loss=run.curves["train_loss"], eval_loss=run.curves["eval_loss"],
             emissions=tuple(self._grams), energy=run.curves["energy_kwh"],
             # A finished run has its measured figures, and a budget stop is its status reason.
-            projected=(projection.duration_s, projection.energy_kwh, projection.emissions_kg)
-            if projection and running else None,
+            projected=(projection.energy_kwh, projection.emissions_kg) if projection and running else None,
             budget_note=printable(run.budget_note) if running and run.budget_note else None,
         )
 

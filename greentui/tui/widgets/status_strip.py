@@ -20,6 +20,16 @@ def co2_phrase(kg: float | None) -> str:
     return f"CO2 {kg * 1e6:.1f} mg"
 
 
+def when_training_ends(snap: LiveSnapshot) -> str:
+    """On the elapsed clock, as the first line counts: `training ends at 1 m 21 s`, or once it is over
+    the measured time in its place: `training took 1 m 05 s` (a projection would only go stale)."""
+    if snap.training_end_s is not None:
+        return f"training ends at {fmt_duration(snap.training_end_s)}"
+    if snap.training_s is not None:
+        return f"training took {fmt_duration(snap.training_s)}"
+    return "training time not known yet"
+
+
 def strip_text(snap: LiveSnapshot) -> Text:
     """The strip's lines; each figure is labelled so it reads without a legend."""
     total = snap.total_steps or "?"
@@ -38,9 +48,9 @@ def strip_text(snap: LiveSnapshot) -> Text:
     if snap.reason:
         text.append(f"  reason: {snap.reason}", style="red")
     if snap.projected:
-        seconds, kwh, kg = snap.projected
-        text.append(f"\n projected at the end: {metric('energy_kwh').with_unit(kwh)} · "
-                    f"{co2_phrase(kg)} · {fmt_duration(seconds)} of training", style="cyan")
+        kwh, kg = snap.projected
+        text.append(f"\n projected at the end: {metric('energy_kwh').with_unit(kwh)} · {co2_phrase(kg)} · "
+                    f"{when_training_ends(snap)}", style="cyan")
     if snap.budget_note:
         text.append(f"\n {snap.budget_note}", style="bold red" if "exceeded:" in snap.budget_note else "yellow")
     return text

@@ -86,3 +86,58 @@ def test_run_page_snapshot(snap_compare, tmp_path, size):
         await settle(pilot)
 
     assert snap_compare(create_app(store.path, attach_running=False), terminal_size=size, run_before=open_it)
+
+
+async def test_compare_with_from_the_page_takes_the_run_as_baseline(tmp_path):
+    from greentui.tui.dialogs.choose import ChoiceDialog
+    from greentui.tui.screens.compare import CompareScreen
+
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        page = await open_page(pilot)
+        await press_to(pilot, "c", ChoiceDialog)
+        labels = [str(app.screen.query_one("#choices").get_option_at_index(i).prompt)
+                  for i in range(app.screen.query_one("#choices").option_count)]
+        assert len(labels) == 4 and not any(label.startswith("baseline ") for label in labels)  # itself not offered
+        assert labels[0].startswith("half data")  # the newest first
+        await press_to(pilot, "enter", CompareScreen)
+        compare = app.screen
+        assert [r.name for r in compare.runs] == ["baseline", "half data"] and compare.baseline == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is page
+
+
+async def test_rerun_fills_the_form_with_the_runs_config(tmp_path):
+    from greentui.config import RunConfig
+    from greentui.tui.screens.setup import SetupScreen
+
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_history(pilot)
+        await pilot.press("down")  # bf16 cosine
+        page = await open_page(pilot)
+        await press_to(pilot, "R", SetupScreen)
+        form = app.screen
+        await wait_until_pilot(pilot, lambda: "filled from run" in str(form.query_one("#form-status").render()), "the form")
+        assert form.config() == RunConfig.from_mapping(dict(page.record.config))
+        assert form.config().mixed_precision == "bf16" and form.config().lr_scheduler == "cosine"
+        assert not (tmp_path / "runs").exists() or len(app.store.summaries()) == 5  # nothing started by itself
+
+
+async def test_delete_from_the_page_asks_then_removes_the_run(tmp_path):
+    from greentui.tui.dialogs.confirm import ConfirmDialog
+
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        history = await open_history(pilot)
+        page = await open_page(pilot)
+        await press_to(pilot, "d", ConfirmDialog)
+        await pilot.press("n")  # no: nothing changes
+        await pilot.pause()
+        assert app.screen is page and app.store.get(page.record.id) is not None
+        await press_to(pilot, "d", ConfirmDialog)
+        await pilot.press("y")
+        await wait_until_pilot(pilot, lambda: app.screen is history, "the page to close")
+        assert app.store.get(page.record.id) is None and len(app.store.summaries()) == 4

@@ -172,6 +172,15 @@ class GreenTuiApp(App[int]):
 
         self.push_screen(LiveScreen(record))
 
+    def rerun(self, record: RunRecord) -> None:
+        """The setup form, filled with `record`'s config, to change and run again (nothing starts by itself)."""
+        async def go() -> None:
+            await self.action_show_mode("setup")
+            if isinstance(self.screen, SetupScreen):
+                self.screen.fill_from_run(record)
+
+        self.call_later(go)
+
     async def action_show_mode(self, mode: str) -> None:
         """Go to the setup form or the history table itself, closing live/compare views above it
         (closing a live view never stops its run)."""

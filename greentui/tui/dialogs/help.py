@@ -19,7 +19,9 @@ Quitting never stops a run: start greentui again and it re-attaches.
 
 **Setup** (the form): `tab` / `shift+tab` move between fields, `ctrl+r` start the run,
 `ctrl+s` save the config as TOML, `ctrl+o` load one. The side panel explains the focused
-field; an invalid value shows its reason under it and blocks the run.
+field; an invalid value shows its reason under it and blocks the run, and so does a technique
+this machine cannot run (fp16 without CUDA). Choosing a preset fills the whole form; once
+edited, the preset box says `(edited)` and choosing the preset again resets the form.
 
 **Live run**: `x` stop the run (asks first; partial results are kept), `escape` back.
 Charts: power (GPU, or CodeCarbon's CPU and RAM estimate), loss, cumulative CO2.
@@ -29,6 +31,10 @@ Charts: power (GPU, or CodeCarbon's CPU and RAM estimate), loss, cumulative CO2.
 select all shown, `c` compare selected, `e` export selected to CSV, `d` delete, `n` rename,
 `t` tags (`paper final`; filter with `tag:paper`), `N` a note, `enter` the live view of a
 running run, or a finished run's page (`e` there exports it).
+
+**Run page** (a finished run): `c` compare it with another run (it is the baseline), `R`
+rerun: the setup form filled with its config, to change and start again, `e` export it to
+CSV, `d` delete it (asks first), `escape` back.
 
 **Sweep**: a baseline (preset plus `KEY=VALUE` changes), the techniques to study
 (`mixed_precision=bf16,optimizer=sgd`), the plan (ablation: baseline, each alone, all

@@ -26,6 +26,25 @@ from greentui.tui.widgets.charts import LineChart
 from greentui.tui.widgets.footer import Footer
 
 
+# How many other runs `c` offers to compare with: the newest, where a store may hold thousands.
+COMPARE_CHOICES = 200
+
+
+@dataclass
+class OtherRunRead(Message):
+    """The run chosen to compare with, read off the event loop (None: gone from the store)."""
+
+    record: RunRecord | None
+
+
+@dataclass
+class Deleted(Message):
+    """The delete ended: `note` says how, `failed` when the store refused it."""
+
+    note: str
+    failed: bool = False
+
+
 @dataclass
 class PageRead(Message):
     """The page's sections, its curves and the worker log's end, read off the event loop."""
@@ -36,9 +55,11 @@ class PageRead(Message):
 
 
 class RunPageScreen(Screen):
-    """The page of `record`; `e` exports it to CSV, `escape` goes back."""
+    """The page of `record`: compare it with another run, rerun it with changes, export or delete it."""
 
-    BINDINGS = [Binding("e", "export", "Export CSV"), Binding("escape", "back", "Back")]
+    BINDINGS = [Binding("c", "compare", "Compare with…"), Binding("R", "rerun", "Rerun…"),
+                Binding("e", "export", "Export CSV"), Binding("d", "delete", "Delete"),
+                Binding("escape", "back", "Back")]
 
     def __init__(self, record: RunRecord) -> None:
         super().__init__()
@@ -112,6 +133,83 @@ class RunPageScreen(Screen):
             return f"wrote run {record.id} to {target}"
 
         ask_path_and_write(self, f"Export run {record.id} to CSV file:", f"{record.id}.csv", export)
+
+    def action_compare(self) -> None:
+        """Choose another run (newest first); the comparison takes this run as its baseline."""
+        from greentui.report.text import list_row
+        from greentui.store.run_store import StoreError
+        from greentui.tui.dialogs.choose import ChoiceDialog
+
+        try:
+            others = [r for r in app_of(self).store.summaries() if r.id != self.record.id and r.status != "running"]
+        except (StoreError, OSError) as err:
+            self.notify(f"cannot read the runs: {err}", severity="error")
+            return
+        if not others:
+            self.notify("no other finished run to compare with", severity="warning")
+            return
+        newest = sorted(others, key=lambda r: r.created_at, reverse=True)[:COMPARE_CHOICES]
+        # name, date, techniques and the figures, as the history lists them
+        choices = [(r.id, "  ".join(list_row(r)[1:2] + list_row(r)[3:])) for r in newest]
+
+        def chosen(run_id: str | None) -> None:
+            if run_id:
+                self._read_other(run_id)
+
+        self.app.push_screen(ChoiceDialog(f"Compare {self.record.name} with:", choices), chosen)
+
+    @work(thread=True, group="run-page-other", exit_on_error=False)
+    def _read_other(self, run_id: str) -> None:
+        self.post_message(OtherRunRead(app_of(self).store.get(run_id)))
+
+    @on(OtherRunRead)
+    def _compare(self, message: OtherRunRead) -> None:
+        from greentui.tui.screens.compare import CompareScreen
+
+        if message.record is None:
+            self.notify("that run is gone from the store", severity="warning")
+            return
+        self.app.push_screen(CompareScreen([self.record, message.record]))
+
+    def action_rerun(self) -> None:
+        """The setup form, filled with this run's config, to change and run again."""
+        app_of(self).rerun(self.record)
+
+    def action_delete(self) -> None:
+        """Delete this run from the store, after asking; the page closes."""
+        from greentui.tui.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete()
+
+        self.app.push_screen(ConfirmDialog(f"Delete run {self.record.id} ({self.record.name}) from the store? "
+                                           "A saved model is deleted; the run folder's logs stay on disk.", "Delete"),
+                             answered)
+
+    @work(thread=True, group="run-page-delete", exit_on_error=False)
+    def _delete(self) -> None:
+        # A write may wait for the store's lock: never on the event loop.
+        from greentui.store.run_store import StoreError
+
+        store = app_of(self).store
+        try:
+            deleted = store.delete([self.record.id])
+        except StoreError as err:
+            self.post_message(Deleted(f"not deleted: {err}", failed=True))
+        except OSError as err:
+            self.post_message(Deleted(f"not deleted: cannot write {store.path}: {err.strerror or err}", failed=True))
+        else:
+            self.post_message(Deleted(f"deleted run {self.record.id}" if deleted else f"run {self.record.id} was already gone"))
+
+    @on(Deleted)
+    def _deleted(self, message: Deleted) -> None:
+        if message.failed:
+            self.notify(message.note, title="store not changed", severity="error", timeout=10)
+            return
+        self.notify(message.note)
+        if self.is_current:
+            self.app.pop_screen()
 
     def action_back(self) -> None:
         """Back to where the page was opened from."""

@@ -309,6 +309,21 @@ class SetupScreen(Screen):
 
         ask_path_and_write(self, "Save the config as TOML to:", "greentui-config.toml", save)
 
+    def fill_from_run(self, record: RunRecord) -> None:
+        """Fill the form with a stored run's config, for a rerun with changes; the config is checked as
+        the form checks typed values (a stored config is untrusted: a bad key is said, not obeyed)."""
+        try:
+            config = RunConfig.from_mapping(dict(record.config))
+        except ConfigError as err:
+            self.notify(f"cannot rerun {record.id}: {err}", title="form not filled", severity="error", timeout=10)
+            return
+        self.fill(config, preset="")
+        box = self.fields()["preset"].control
+        assert isinstance(box, Select)
+        box.prompt = "(from a run)"
+        self.query_one("#form-status", Label).update(f"filled from run {record.id}: change what you like, then ctrl+r")
+        self.query_one("#input-preset").focus()
+
     def action_load(self) -> None:
         """Fill the form from a TOML file (asks for the path)."""
         def load(path: str | None) -> None:

@@ -76,6 +76,7 @@ class RunConfig:
     energy_budget_kwh: float = 0.0  # 0: no budget
     co2_budget_kg: float = 0.0  # 0: no budget
     idle_baseline_s: float = 0.0  # 0: no idle baseline
+    power_limit_w: int = 0  # 0: each GPU's power limit left as found
 
     def __post_init__(self) -> None:
         for spec in fields(self):
@@ -157,6 +158,8 @@ class RunConfig:
             tags.append(tag + (f"-r{self.pruning_recovery_steps}" if self.pruning_recovery_steps else ""))
         if self.quantization != "none":
             tags.append("int8" if self.quantization == "dynamic-int8" else f"q-{self.quantization}")
+        if self.power_limit_w:
+            tags.append(f"cap{self.power_limit_w}W")
         return tags
 
     def batch_sizes(self) -> tuple[int, ...]:

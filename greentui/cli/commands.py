@@ -59,7 +59,7 @@ def open_reconciled(store_path: Path) -> RunStore:
     """The store with dead runs marked crashed where it can be written; what cannot be done is said, once."""
     store = RunStore(store_path)
     try:
-        reconcile(store)
+        reconcile(store, say=lambda line: print(f"greentui: {printable(line)}", file=sys.stderr))
     except StoreError as err:  # a read-only or locked store is still listed as it is
         print(f"greentui: runs left as stored: {err}", file=sys.stderr)
     return store

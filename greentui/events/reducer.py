@@ -268,10 +268,11 @@ class RunReducer:
     def snapshot(self) -> RunSnapshot:
         """A frozen copy of what is known now (the same object until another event is fed)."""
         if self._cached is None:
+            ends, eta = self._times()
             self._cached = RunSnapshot(
                 **self._state, status=self.status, step=self.step,
                 elapsed_s=self._t_last - self._t0 if self._t0 is not None else 0.0,
-                training_s=self._training_s(), **self._times(),
+                training_s=self._training_s(), training_end_s=ends, eta_s=eta,
                 power={source: stats.figures() for source, stats in self._power.items()},
                 power_series={label: tuple(points) for label, points in self._power_series.items()},
                 curves={name: tuple(points) for name, points in self._curves.items()},
@@ -283,13 +284,13 @@ class RunReducer:
             return None
         return self._last_step_t - self._train_t0
 
-    def _times(self) -> dict[str, float | None]:
-        """training_end_s and eta_s, from the worker's projection where it wrote one, else the same rate
+    def _times(self) -> tuple[float | None, float | None]:
+        """(training_end_s, eta_s), from the worker's projection where it wrote one, else the same rate
         model over the step events; None before there is enough to go on, and once the run is over."""
         total = self._state.get("total_steps")
         if (self.status != "running" or not total or self._first_step is None or self._last_step_t is None
                 or self._t0 is None):
-            return {"training_end_s": None, "eta_s": None}
+            return None, None
         projection: ProjectionEvent | None = self._state.get("projection")
         if projection is not None and self._train_t0 is not None:
             # The worker's projection counts from the start of training, on its own clock.
@@ -297,9 +298,9 @@ class RunReducer:
         else:
             end = training_end(*self._first_step, self.step, self._last_step_t, total)
         if end is None:
-            return {"training_end_s": None, "eta_s": None}
+            return None, None
         elapsed = self._t_last - self._t0
-        return {"training_end_s": end - self._t0, "eta_s": max(0.0, end - self._t0 - elapsed)}
+        return end - self._t0, max(0.0, end - self._t0 - elapsed)
 
 
 def activity_text(word: str, event: PhaseEvent) -> str:

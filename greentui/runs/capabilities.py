@@ -82,8 +82,26 @@ def machine_facts() -> MachineFacts | None:
         return None
 
 
+def power_cap_refusal(watts: int) -> str | None:
+    """Why the run's GPUs cannot be capped at `watts` here, asked of NVML in a subprocess; None: they can."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "greentui.worker.power_limits", "check", str(int(watts))],
+                              capture_output=True, text=True, timeout=PROBE_TIMEOUT_S, stdin=subprocess.DEVNULL,
+                              check=False)
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+    except (OSError, subprocess.TimeoutExpired, ValueError, IndexError) as err:
+        return f"the GPU power limit could not be checked ({type(err).__name__})"
+    refusal_text = answer.get("refusal") if isinstance(answer, dict) else "the check gave no answer"
+    return None if refusal_text is None else str(refusal_text).split(": ", 1)[-1]
+
+
 def check_runnable(config: RunConfig) -> None:
-    """Raise ConfigError, naming the key, when this machine cannot run `config` (see refusal)."""
+    """Raise ConfigError, naming the key, when this machine cannot run `config` (see refusal), or
+    cannot set its GPU power cap (no GPU, out of range, not root: power_cap_refusal)."""
+    if config.power_limit_w:
+        why = power_cap_refusal(config.power_limit_w)
+        if why:
+            raise ConfigError("power_limit_w", why)
     if not needs_facts(config):
         return
     facts = machine_facts()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from greentui.events.log import EVENTS_FILE, read_all
 from greentui.events.reducer import fold
 from greentui.metrics.curves import stored_curves
 from greentui.metrics.derived import final_metrics
+from greentui.runs.power_restore import restore_dead_runs
 from greentui.runs.process import worker_alive
 from greentui.store.curves import save_curves
 from greentui.store.record import RunRecord, utc_now
@@ -23,8 +24,10 @@ GRACE_S = 75.0
 VANISHED = "the worker process vanished without a final status"
 
 
-def reconcile(store: RunStore) -> list[str]:
-    """Mark dead `running` runs as crashed; returns their ids."""
+def reconcile(store: RunStore, say: Callable[[str], None] = lambda _line: None) -> list[str]:
+    """Mark dead `running` runs as crashed, and put back the GPU power limits dead runs owe; the crashed ids.
+
+    `say` hears what was done to a GPU's power limit (greentui.runs.power_restore)."""
     crashed = []
     # Summaries first: at start-up on thousands of runs only a dead run's record is worth reading.
     for row in store.summaries():
@@ -54,6 +57,7 @@ def reconcile(store: RunStore) -> list[str]:
         store.update(record.id, status="crashed", finished_at=utc_now(), metrics=final_metrics(run),
                      error=VANISHED + skipped)
         crashed.append(record.id)
+    restore_dead_runs(store, say)
     return crashed
 
 

@@ -76,7 +76,14 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         # Never released here: the kernel frees the lease when this process is gone, so its own exit
         # (tearing torch and CodeCarbon down takes a core for a second or two) is not counted as
         # contention by the run waiting for the device. Its file descriptors keep it until then.
-        _lease, lease_doc = take_lease(run_devices(), events, stop_requested, launch.get("allow_overlap") is True)
+        devices = run_devices()
+        if config.power_limit_w:  # a cap is the GPUs' for everyone: the run holds them, even training on the CPU
+            from greentui.worker.power_limits import capped_devices
+
+            devices += capped_devices()
+        _lease, lease_doc = take_lease(devices, events, stop_requested, launch.get("allow_overlap") is True)
+        if config.power_limit_w:
+            noted["power_limit"] = _cap_power(config.power_limit_w, run_dir, events)
         telemetry.start()
         baseline = measure_idle(config.idle_baseline_s, telemetry, clock, stop_requested)
         clock.enter(LOAD)
@@ -97,6 +104,8 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         events.emit(ErrorEvent(message=error, traceback=traceback.format_exc()[-4000:]))
     finally:
         heartbeat.set()
+        if "power_limit" in noted:
+            noted["power_limit"] = _restore_power(run_dir, events)
         measurement, phases, folded = _stop_measuring(run_dir, telemetry, clock, baseline, metrics)
         measurement["lease"] = lease_doc
         measurement.update(noted)
@@ -107,6 +116,30 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         events.emit(StatusEvent(status=status, reason=error))
         events.close()
     return 0 if status == "completed" else 1
+
+
+def _cap_power(watts: int, run_dir: Path, events: EventWriter) -> dict[str, Any]:
+    """Cap the run's GPUs (greentui.worker.power_limits); what the record keeps of it, said as an event too."""
+    from greentui.worker.power_limits import apply
+
+    doc = apply(watts, run_dir)
+    enforced = ", ".join(f"GPU {g['index']} {g['enforced_w']:g} W (was {g['original_w']:g} W)" for g in doc["gpus"])
+    events.emit(InfoEvent(message=f"power limit set: {enforced}"))
+    return doc
+
+
+def _restore_power(run_dir: Path, events: EventWriter) -> dict[str, Any]:
+    """Put the GPUs' limits back, whatever ended the run; the record's power_limit, now with `restored`."""
+    from greentui.worker.power_limits import STATE_FILE, record_doc, restore
+
+    try:
+        for line in restore(run_dir):
+            events.emit(InfoEvent(message=line))
+    except Exception as err:  # noqa: BLE001 - the next greentui ls tries again (the pending marker stays)
+        events.emit(InfoEvent(message=f"power limits not put back yet ({type(err).__name__}: {err}); "
+                                      "the next greentui ls or start tries again"))
+    state = json.loads((run_dir / STATE_FILE).read_text(encoding="utf-8"))
+    return record_doc(state)
 
 
 def _parent_model(store_path: Path, parent_id: str) -> Path:

@@ -14,7 +14,14 @@ The GPUs come from a JSON file named by GREENTUI_FAKE_GPU_SPEC, read at the firs
                "lost_after_s": 12, "lost_once_exists": "/path/flag",  # then every call on it: GPU is lost
                "errors": [{"call": "nvmlDeviceGetPowerUsage", "every": 4, "error": "Timeout"},
                           {"call": "*", "from_s": 2, "to_s": 3}],
-               "processes": [[4242, 512]]}]}               # pid, used MiB
+               "processes": [[4242, 512]],                 # pid, used MiB
+               "power_limit_range_w": [100, 700],          # what nvmlDeviceSetPowerManagementLimit accepts
+               "allow_set": true}],                        # else setting a limit is NO_PERMISSION, as for non-root
+     "power_limit_log": "/path/limits.jsonl"}             # every set call, one JSON line each
+
+Every set call is logged (uuid, milliwatts, pid) whether it succeeds or not, and the log is the
+limit's state across processes: a GPU's limit is the last successful set in it, else the spec's
+power_limit_w, so a worker's cap is still there for the process that restores it after a kill.
 
 Seconds count from this module's import (its initialisation in the process). The energy counter
 is the exact integral of the power trace. `processes` alone is re-read from the file at each
@@ -217,7 +224,55 @@ def nvmlDeviceGetTotalEnergyConsumption(handle: Any) -> int:
 
 
 def nvmlDeviceGetEnforcedPowerLimit(handle: Any) -> int:
-    return int(float(_gpu(handle, "nvmlDeviceGetEnforcedPowerLimit").spec.get("power_limit_w", 300)) * 1000)
+    return _limit_mw(_gpu(handle, "nvmlDeviceGetEnforcedPowerLimit"))
+
+
+def nvmlDeviceGetPowerManagementLimit(handle: Any) -> int:
+    return _limit_mw(_gpu(handle, "nvmlDeviceGetPowerManagementLimit"))
+
+
+def nvmlDeviceGetPowerManagementLimitConstraints(handle: Any) -> tuple[int, int]:
+    gpu = _gpu(handle, "nvmlDeviceGetPowerManagementLimitConstraints")
+    low, high = gpu.spec.get("power_limit_range_w", [100, gpu.spec.get("power_limit_w", 300)])
+    return int(float(low) * 1000), int(float(high) * 1000)
+
+
+def nvmlDeviceSetPowerManagementLimit(handle: Any, limit_mw: int) -> None:
+    gpu = _gpu(handle, "nvmlDeviceSetPowerManagementLimit")
+    low, high = nvmlDeviceGetPowerManagementLimitConstraints(gpu)
+    ok = bool(gpu.spec.get("allow_set", False)) and isinstance(limit_mw, int) and low <= limit_mw <= high
+    _log_set(gpu, limit_mw, ok)
+    if not gpu.spec.get("allow_set", False):
+        raise _error("NoPermission")
+    if not ok:
+        raise _error("InvalidArgument")
+
+
+def _limit_log() -> str | None:
+    try:
+        return _read_spec(_state["path"]).get("power_limit_log")
+    except (OSError, ValueError):
+        return None
+
+
+def _log_set(gpu: _Gpu, limit_mw: Any, ok: bool) -> None:
+    path = _limit_log()
+    if path:
+        with _LOCK, open(path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"uuid": gpu.uuid, "mw": limit_mw, "ok": ok, "pid": os.getpid()}) + "\n")
+
+
+def _limit_mw(gpu: _Gpu) -> int:
+    """The last successful set in the log (any process's), else the spec's limit."""
+    limit = int(float(gpu.spec.get("power_limit_w", 300)) * 1000)
+    path = _limit_log()
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                entry = json.loads(line)
+                if entry["uuid"] == gpu.uuid and entry["ok"]:
+                    limit = int(entry["mw"])
+    return limit
 
 
 def nvmlDeviceGetUtilizationRates(handle: Any) -> c_nvmlUtilization_t:

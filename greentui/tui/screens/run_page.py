@@ -25,7 +25,6 @@ from greentui.tui.models.run_page import RunPage
 from greentui.tui.widgets.charts import LineChart
 from greentui.tui.widgets.footer import Footer
 
-
 # How many other runs `c` offers to compare with: the newest, where a store may hold thousands.
 COMPARE_CHOICES = 200
 

@@ -77,6 +77,8 @@ class RunConfig:
     co2_budget_kg: float = 0.0  # 0: no budget
     idle_baseline_s: float = 0.0  # 0: no idle baseline
     power_limit_w: int = 0  # 0: each GPU's power limit left as found
+    start_when: str = "now"  # or "low-carbon": wait for the forecast's cleanest window before the deadline
+    deadline: str = "12h"  # with start_when = low-carbon: the run must be able to finish within this
 
     def __post_init__(self) -> None:
         for spec in fields(self):
@@ -160,6 +162,8 @@ class RunConfig:
             tags.append("int8" if self.quantization == "dynamic-int8" else f"q-{self.quantization}")
         if self.power_limit_w:
             tags.append(f"cap{self.power_limit_w}W")
+        if self.start_when != "now":
+            tags.append(self.start_when)
         return tags
 
     def batch_sizes(self) -> tuple[int, ...]:
@@ -245,6 +249,8 @@ def _check_value(key: str, value: Any) -> None:
         raise ConfigError(key, "must not be empty")
     if key == "inference_batch_sizes":
         parse_batch_sizes(value)
+    if key == "deadline":
+        parse_duration(key, value)
     if key == "country" and value and not is_known_country(value):
         raise ConfigError(
             key, f"{value!r} is not a 3-letter ISO country code known to CodeCarbon (e.g. USA, FRA, DEU)"
@@ -252,6 +258,20 @@ def _check_value(key: str, value: Any) -> None:
 
 
 MAX_INFERENCE_BATCH = 4096
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(key: str, text: str) -> float:
+    """`90s`, `45m`, `12h` or `2d` in seconds (more than 0, at most 30 days)."""
+    number, unit = text.strip()[:-1], text.strip()[-1:]
+    try:
+        seconds = float(number) * _DURATION_UNITS[unit]
+    except (KeyError, ValueError):
+        raise ConfigError(key, f"{text!r} is not a duration (write it as 90s, 45m, 12h or 2d)") from None
+    if not 0 < seconds <= 30 * 86400:
+        raise ConfigError(key, f"{text!r} must be more than 0 and at most 30 days")
+    return seconds
+
 
 
 def parse_batch_sizes(text: str) -> tuple[int, ...]:

@@ -183,6 +183,15 @@ KEY_SPECS: tuple[KeySpec, ...] = (
         "before training and restored when the run ends, however it ends (needs root). On a shared "
         "box the cap slows everyone on that GPU. Up to 20 % energy saved (Gholap et al. 2025); "
         "15-76 % on some workloads (Zeus).", range=(0.0, 10000.0, True)),
+    KeySpec("start_when", CARBON,
+        "now, or low-carbon: wait for the window of lowest forecast carbon intensity that still lets "
+        "the run finish before the deadline (the forecast: GREENTUI_CARBON_URL or "
+        "GREENTUI_CARBON_FORECAST, see greentui doctor). The record keeps the expected and the "
+        "realised saving.", choices=("now", "low-carbon")),
+    KeySpec("deadline", CARBON,
+        "With start_when = low-carbon: the run must be able to finish within this of its launch "
+        "(90s, 45m, 12h, 2d). Its length comes from a previous run of the same config, else 1 h "
+        "is assumed and said."),
 )
 
 SPECS: dict[str, KeySpec] = {spec.key: spec for spec in KEY_SPECS}

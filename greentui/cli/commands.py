@@ -182,6 +182,29 @@ def cmd_stop(args: argparse.Namespace, store_path: Path) -> int:
     return 0
 
 
+def cmd_start_now(args: argparse.Namespace, store_path: Path) -> int:
+    """A run waiting for a low-carbon window starts at once (the record says it was told to)."""
+    from greentui.runs.timing import start_now
+
+    store = RunStore(store_path)
+    record = store.get(args.run_id)
+    if record is None:
+        print(f"greentui: no run {args.run_id!r} in {store_path}", file=sys.stderr)
+        return 2
+    if record.finished or not worker_alive(store, record):
+        print(f"greentui: run {record.id} is not running (status {record.status})", file=sys.stderr)
+        return 1
+    from greentui.store.run_dirs import RunDirRefused
+
+    try:
+        start_now(store, record)
+    except (RunDirRefused, OSError) as err:
+        print(f"greentui: run {record.id}: cannot leave the start-now marker: {err}", file=sys.stderr)
+        return 2
+    print(f"run {record.id}: told to start now (if it was waiting for a low-carbon window)")
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace, store_path: Path) -> int:
     """Report what this machine can measure."""
     from greentui.cli.doctor import report

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from greentui.carbon import carbon_intensity
+from greentui.intensity import describe_source
 from greentui.report.printable import printable
 from greentui.runs.gpu_select import select_gpus
 from greentui.runs.lease import CPU, Device, doctor_lines, gpu_device
@@ -71,6 +72,7 @@ def report(store_path: Path) -> str:
     intensity, source = carbon_intensity("")
     lines.append(f"CodeCarbon: offline tracker; default carbon intensity {intensity:.0f} g CO2/kWh ({source}); "
                  "set the config key 'country' (e.g. --set country=FRA) for your grid")
+    lines.append(printable(describe_source("")))  # a provider's or a file's errors quote their text
     hf_home = os.environ.get("HF_HOME") or str(Path.home() / ".cache" / "huggingface")
     offline = "on" if os.environ.get("HF_HUB_OFFLINE") == "1" else "off"
     lines.append(f"Hugging Face cache: {hf_home} (HF_HUB_OFFLINE {offline})")

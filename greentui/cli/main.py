@@ -18,6 +18,7 @@ EPILOG = """commands:
   greentui ls | show | export   list, inspect and export stored runs
   greentui tag | note RUN_ID    label a run (filter with tag:NAME) or write a note on it
   greentui stop RUN_ID          stop a running experiment (partial results kept)
+  greentui start-now RUN_ID     end a run's wait for a low-carbon window: it starts at once
   greentui infer RUN_ID         measure a saved model again, quantized or pruned, without training
   greentui card RUN_ID          write a saved model's Hugging Face model card, with its CO2-eq
   greentui reproduce STUDY.json run a study's configs again here; do its changes hold?
@@ -62,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     stop = sub.add_parser("stop", help="stop a running experiment")
     stop.add_argument("run_id")
 
+    start_now = sub.add_parser("start-now", help="end a run's wait for a low-carbon window")
+    start_now.add_argument("run_id")
+
     sub.add_parser("doctor", help="what can be measured here, and how")
     from greentui.cli import card, infer, labels, reproduce, sweep
 
@@ -96,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         modules = {"sweep": sweep, "report": sweep, "infer": infer, "card": card, "reproduce": reproduce,
                    "tag": labels, "note": labels}
         module = modules.get(args.command, commands)
-        return int(getattr(module, f"cmd_{args.command}")(args, store_path))
+        return int(getattr(module, f"cmd_{args.command.replace('-', '_')}")(args, store_path))
     except (ConfigError, LabelError, PreflightError, ReportError, StoreError, SweepError, StopRefused) as err:
         print(f"greentui: {err}", file=sys.stderr)
         return 2

@@ -132,6 +132,9 @@ METRICS: tuple[Metric, ...] = (
            derived=True),
     Metric("energy_kwh", "energy", "kWh", "kWh", ".6f", better="lower"),
     Metric("emissions_kg", "CO2", "CO2 g", "g", ".3f", 1000.0, better="lower", doc_label="CO₂"),
+    # Where an intensity series covered the run, emissions_kg is energy over time × intensity then, and
+    # this is CodeCarbon's energy × the country's yearly figure, kept beside it (greentui.carbon_window).
+    Metric("emissions_kg_static", "CO2 at the yearly average", "CO2 avg g", "g", ".3f", 1000.0, better="lower"),
     Metric("joules_per_sample", "J/sample", "J/sample", "J/sample", ".2f", better="lower", statuses=TRAINED,
            derived=True),
     Metric("ear_kwh", "kWh per accuracy", "kWh/acc", "kWh", ".6f", better="lower", statuses=EVALUATED,

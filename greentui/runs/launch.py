@@ -21,6 +21,7 @@ from greentui.preflight import check_loadable, offline_environment
 from greentui.runs.capabilities import check_runnable
 from greentui.runs.identity import identify
 from greentui.runs.process import track
+from greentui.runs.timing import plan_timing, save_series
 from greentui.store.atomic import make_private_dir, replace_text
 from greentui.store.layout import StoreError
 from greentui.store.record import RunRecord, new_run_id, utc_now
@@ -52,13 +53,16 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
     store.check()
     online = check_loadable(config, store.path)
     check_runnable(config)  # fp16 on a machine without CUDA: refused now, not as a failed run seconds later
+    series, carbon = plan_timing(config, store)  # the intensity forecast, and a low-carbon run's window
     run_id = new_run_id()
     run_dir = store.runs_root / run_id
     launch_doc = {"run_id": run_id, "store": str(store.path.resolve()), "config": config.to_dict(),
-                  "allow_overlap": allow_overlap, "parent_id": parent.id if parent else None}
+                  "allow_overlap": allow_overlap, "parent_id": parent.id if parent else None, "carbon": carbon}
     try:
         make_private_dir(store.runs_root)
         os.mkdir(run_dir, mode=0o700)
+        if series is not None:
+            save_series(run_dir, series)
         replace_text(run_dir / LAUNCH_FILE, json.dumps(launch_doc, indent=2))
     except OSError as err:  # a full disk or a read-only folder: one line, and no half-made run folder
         shutil.rmtree(run_dir, ignore_errors=True)

@@ -69,6 +69,7 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     progress = TrainingProgress()
     baseline: IdleBaseline | None = None
     lease_doc: dict[str, Any] = {}
+    carbon: dict[str, Any] = {}  # launch.json's carbon timing, and how the wait went
     noted: dict[str, Any] = {}  # what training adds to the record's measurement (the teacher, when distilling)
     try:
         from greentui.worker.devices import run_devices, take_lease
@@ -76,6 +77,14 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         # Never released here: the kernel frees the lease when this process is gone, so its own exit
         # (tearing torch and CodeCarbon down takes a core for a second or two) is not counted as
         # contention by the run waiting for the device. Its file descriptors keep it until then.
+        carbon: dict[str, Any] = dict(launch.get("carbon") or {})
+        if carbon.get("start_when") == "low-carbon":  # before the lease: a run waiting for clean power holds no GPU
+            from greentui.runs.lease import LeaseStopped
+            from greentui.worker.carbon_timing import wait_for_window
+
+            carbon.update(wait_for_window(carbon, run_dir, events, stop_requested))
+            if stop_requested.is_set():
+                raise LeaseStopped("stopped while waiting for a low-carbon window")
         devices = run_devices()
         if config.power_limit_w:  # a cap is the GPUs' for everyone: the run holds them, even training on the CPU
             from greentui.worker.power_limits import capped_devices
@@ -109,6 +118,9 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         measurement, phases, folded = _stop_measuring(run_dir, telemetry, clock, baseline, metrics)
         measurement["lease"] = lease_doc
         measurement.update(noted)
+        from greentui.worker.carbon_timing import time_varying_co2
+
+        time_varying_co2(run_dir, config.country, carbon, metrics, measurement)
         _save_curves(run_dir, events, stored_curves(folded))
         events.emit(SummaryEvent(status=status, metrics=metrics, measurement=measurement, phases=phases))
         _store_update(store, events, run_id, status=status, finished_at=utc_now(), metrics=metrics,
@@ -344,7 +356,9 @@ def _classify_failure(err: BaseException) -> tuple[str, str]:
     from greentui.worker.callbacks import Diverged
 
     if isinstance(err, LeaseStopped):
-        return "stopped", "stopped while waiting for its devices"
+        # Before anything was measured: while waiting for a device, or for a low-carbon window.
+        return "stopped", "stopped while waiting for a low-carbon window" if "low-carbon" in str(err) else \
+            "stopped while waiting for its devices"
     if isinstance(err, Diverged):
         return "diverged", str(err)
     if isinstance(err, KeyboardInterrupt):

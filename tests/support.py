@@ -178,3 +178,26 @@ async def press_to(pilot, key: str, screen_type: type) -> None:
     await pilot.press(key)
     await pilot.pause()
     assert isinstance(pilot.app.screen, screen_type), f"{key} led to {type(pilot.app.screen).__name__}"
+
+
+def six_run_store(tmp_path: Path) -> RunStore:
+    """make_store's five runs and a sixth, each with a loss curve of its own shape (the fixture events all
+    follow one), for the compare screen at its busiest: six curves to tell apart."""
+    import dataclasses
+
+    store = make_store(tmp_path)
+    sixth = fixture_record(4, store)
+    run_id = "20261121-102500-a005"
+    (store.runs_root / run_id).mkdir(parents=True, exist_ok=True)
+    store.insert(dataclasses.replace(
+        sixth, id=run_id, name="half data bf16", run_dir=f"runs/{run_id}",
+        created_at="2026-11-21T10:25:00+00:00", started_at="2026-11-21T10:25:01+00:00",
+        finished_at="2026-11-21T10:26:00+00:00",
+        config={**sixth.config, "mixed_precision": "bf16"},
+        metrics={**sixth.metrics, "accuracy": 0.815, "f1": 0.805, "energy_kwh": 0.000233, "emissions_kg": 0.000233 * 0.475}))
+    for index, record in enumerate(store.all()):
+        steps = 30 + 10 * index
+        loss = [(step, round(0.7 * math.exp(-step / (8 + 7 * index)) + 0.18 + 0.035 * index + 0.015 * math.sin(step), 4))
+                for step in range(1, steps + 1)]
+        save_curves(store.runs_root / record.id, {"train_loss": loss})
+    return store

@@ -175,6 +175,7 @@ async def test_live_power_panel_draws_one_line_per_measured_gpu(fake_nvml, tmp_p
     """The sampler's own power events for two simulated GPUs, as the worker writes them, in the live view."""
     from greentui.tui.app import create_app
     from greentui.tui.screens.live import LiveScreen
+    from greentui.tui.widgets.charts import LineChart
 
     fake_nvml(TWO_GPUS)
     sampler = NvmlSampler()
@@ -193,8 +194,9 @@ async def test_live_power_panel_draws_one_line_per_measured_gpu(fake_nvml, tmp_p
                                screen._drawn_version == screen.state.version, "the drawn events")
         power = screen.state.snapshot().power
         assert {label: {w for _, w in points} for label, points in power.items()} == {"GPU 0": {100.0}, "GPU 1": {250.0}}
-        chart = str(screen.query_one("#power-chart").render())
-        assert "power W per GPU (NVML)" in chart and "GPU 0" in chart and "GPU 1" in chart
+        chart = screen.query_one("#power-chart", LineChart)
+        head = str(chart.head.render())  # the title and the legend, drawn outside the plot
+        assert "power W per GPU (NVML)" in head and "GPU 0" in head and "GPU 1" in head
 
 
 def finished(store_path: Path) -> Any:

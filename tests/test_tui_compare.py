@@ -1,17 +1,23 @@
-"""Compare screen: metric changes against a baseline, only the differing keys, the Pareto front."""
+"""Compare screen: metric changes against a baseline, only the differing keys, the Pareto front, and each
+run's one colour and mark in its headers, both charts and the legend."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 
+from rich.style import Style
+from rich.text import Text
 from textual.widgets import DataTable, Label
 
 from greentui.metrics.pareto import pareto_front
 from greentui.tui.app import create_app
 from greentui.tui.models.compare import differing_keys, metric_cells
+from greentui.tui.models.run_styles import run_styles
 from greentui.tui.screens.compare import CompareScreen, distinct_names
-from tests.support import SIZE, fixture_record, isolated_env, make_store  # noqa: F401
+from greentui.tui.widgets.charts import LineChart, ScatterChart
+from greentui.tui.widgets.legend import Legend
+from tests.support import SIZE, fixture_record, isolated_env, make_store, six_run_store, wait_until_pilot  # noqa: F401
 
 
 def test_pareto_front_keeps_runs_no_other_beats_on_both():
@@ -122,3 +128,104 @@ async def test_r_writes_the_report_of_the_compared_runs_against_the_baseline(tmp
     doc = json.loads(target.read_text(encoding="utf-8"))
     assert [row["techniques"] for row in doc["rows"]] == ["baseline", "int8"] and doc["appendix"]["study"]["runs"] == 4
     assert not (tmp_path / "compare.docx").exists()
+
+
+def contrast(rgb: tuple[int, int, int], against: float) -> float:
+    """WCAG contrast ratio of a colour against a background of relative luminance `against` (0 black, 1 white)."""
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (v / 255 for v in rgb)]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return (max(luminance, against) + 0.05) / (min(luminance, against) + 0.05)
+
+
+def test_run_colours_read_on_dark_and_light_and_differ_for_eight_runs():
+    styles = run_styles(40)
+    assert len({s.colour for s in styles[:8]}) == 8
+    for style in styles[:8]:
+        assert contrast(style.colour, 1.0) >= 3.0 and contrast(style.colour, 0.0) >= 5.0, style.hex  # light, dark
+    assert [s.marker for s in styles[:10]] == [*"123456789", "A"]  # one character: a scatter point is drawn as it
+    assert len({s.marker for s in styles[:35]}) == 35
+    assert styles[8].colour == styles[0].colour and styles[8].marker != styles[0].marker
+
+
+def colours_of(text: Text, char: str) -> set[str]:
+    """The colours (`#rrggbb`, or "" for none) in which `char` is drawn in `text`."""
+    found = set()
+    for index, ch in enumerate(text.plain):
+        if ch != char:
+            continue
+        colour = ""
+        for span in text.spans:
+            if span.start <= index < span.end:
+                style = span.style if isinstance(span.style, Style) else Style.parse(span.style)
+                colour = style.color.triplet.hex if style.color and style.color.triplet else colour
+        found.add(colour)
+    return found
+
+
+def header_colour(label: Text) -> str:
+    style = label.style if isinstance(label.style, Style) else Style.parse(label.style)
+    return style.color.triplet.hex if style.color and style.color.triplet else ""
+
+
+async def open_compare(pilot, runs) -> CompareScreen:
+    """Push the compare screen of `runs` and wait for its charts (the curves are read on a thread)."""
+    pilot.app.push_screen(CompareScreen(runs))
+    await pilot.pause()
+    screen = pilot.app.screen
+    await wait_until_pilot(pilot, lambda: screen.query_one("#loss-overlay", LineChart).head.heading, "the charts")
+    return screen
+
+
+async def test_each_run_has_one_colour_and_mark_in_headers_charts_and_legend(tmp_path):
+    store = six_run_store(tmp_path)
+    runs = store.all()
+    app = create_app(store.path, attach_running=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_compare(pilot, runs)
+        loss = screen.query_one("#loss-overlay", LineChart).plot.render()
+        scatter = screen.query_one("#pareto-chart", ScatterChart).plot.render()
+        legend = screen.query_one("#run-legend", Legend).render()
+        colours = {style.hex for style in screen.run_style}
+        assert len(colours) == 6
+        for table_id in ("#metrics-table", "#diff-table"):
+            headers = [c.label for c in screen.query_one(table_id, DataTable).ordered_columns[1:]]
+            assert [header_colour(h) for h in headers] == [s.hex for s in screen.run_style]
+        for index, style in enumerate(screen.run_style):
+            # The run's mark is drawn in its colour on both charts, and no other run's colour draws it.
+            assert style.hex in colours_of(loss, style.marker) and style.hex in colours_of(scatter, style.marker)
+            assert not (colours - {style.hex}) & (colours_of(loss, style.marker) | colours_of(scatter, style.marker))
+            # The legend names every run, in its colour.
+            name = screen.names[index]
+            at = legend.plain.index(f"{style.marker} {name}")
+            assert colours_of(legend[at:at + len(name) + 2], style.marker) == {style.hex}
+        assert "1 baseline (base)" in legend.plain and legend.plain.count("(base)") == 1
+        assert "━ 1" not in str(loss) and "baseline" not in str(loss)  # no plotext legend over the lines
+
+
+async def test_number_keys_pick_the_baseline_and_the_changes_follow(tmp_path):
+    store = make_store(tmp_path)
+    runs = [r for r in store.all() if r.name in ("baseline", "bf16 cosine", "half data")]
+    app = create_app(store.path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_compare(pilot, runs)
+        metrics = screen.query_one("#metrics-table", DataTable)
+
+        def headers() -> list[str]:
+            return [str(c.label) for c in metrics.ordered_columns[1:]]
+
+        assert headers() == ["1 baseline (base)", "2 bf16 cosine", "3 half data"]
+        await pilot.press("3")
+        await pilot.pause()
+        assert screen.baseline == 2
+        assert headers() == ["1 baseline", "2 bf16 cosine", "3 half data (base)"]
+        assert [str(c) for c in metrics.get_row_at(0)] == ["accuracy", "0.842 +2.0 pt", "0.851 +2.9 pt", "0.822"]
+        assert metrics.get_row_at(0)[1].spans[-1].style == "green"
+        assert "baseline 3 (half data)" in str(screen.query_one("#metrics-title", Label).render())
+        assert "3 half data (base)" in screen.query_one("#run-legend", Legend).render().plain
+        await pilot.press("9")  # no ninth run: said, and the baseline stays
+        await pilot.pause()
+        assert screen.baseline == 2 and any("no run 9" in n.message for n in app._notifications)
+        await pilot.press("b")  # `b` still moves on, from the picked one
+        await pilot.pause()
+        assert screen.baseline == 0 and headers()[0] == "1 baseline (base)"
+        assert [str(c) for c in metrics.get_row_at(0)][1:] == ["0.842", "0.851 +0.9 pt", "0.822 -2.0 pt"]

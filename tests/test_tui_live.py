@@ -131,6 +131,32 @@ async def test_finished_run_shows_final_figures(tmp_path):
         assert isinstance(app.screen, LiveScreen)  # nothing to stop: no dialog
 
 
+async def test_chart_legends_sit_outside_the_plots_and_name_every_line(tmp_path):
+    """Issue 21 item 13: plotext's legend was drawn over the power lines; the legend is now a Textual row
+    above each plot, in the lines' colours, whole at 80x24."""
+    from rich.style import Style
+
+    from greentui.tui.models.run_styles import hex_of
+    from greentui.tui.widgets.charts import LineChart
+
+    store = make_store(tmp_path, count=2)
+    app = create_app(store.path, attach_running=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_live(store.all()[1])
+        await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and app.screen.state.status == "completed"
+                       and app.screen._drawn_version == app.screen.state.version)
+        for chart_id, labels in (("#power-chart", ["CPU", "RAM"]), ("#loss-chart", ["train", "eval"])):
+            chart = app.screen.query_one(chart_id, LineChart)
+            assert [label for label, _ in chart.head.entries] == labels
+            head = chart.head.render().plain
+            assert all(f"━ {label}" in head for label in labels) and len(head.splitlines()) == 1  # one row, not cut
+            plot = chart.plot.render()
+            assert not any(label in plot.plain for label in labels)  # nothing written over the lines
+            styles = [Style.parse(str(span.style)) for span in plot.spans]
+            drawn = {style.color.triplet.hex for style in styles if style.color and style.color.triplet}
+            assert {hex_of(colour) for _, colour in chart.head.entries} <= drawn
+
+
 async def test_stop_confirmed_signals_the_worker_process_group(tmp_path):
     """A real process in its own session stands in for the worker (the one real training run is the
     e2e test's): after `x` and `y` it must be gone, and the TUI says so."""

@@ -12,7 +12,8 @@ from textual.widgets import Input
 from greentui.tui.app import create_app
 from greentui.tui.screens.compare import CompareScreen
 from greentui.tui.screens.live import LiveScreen
-from tests.support import isolated_env, make_store  # noqa: F401 - autouse fixture
+from greentui.tui.widgets.charts import LineChart
+from tests.support import isolated_env, make_store, six_run_store  # noqa: F401 - autouse fixture
 
 SMALL = (80, 24)
 LARGE = (100, 30)
@@ -93,6 +94,24 @@ def test_compare_three_runs(snap_compare, tmp_path, size):
         runs = [r for r in store.all() if r.name in ("baseline", "bf16 cosine", "lora r8")]
         pilot.app.push_screen(CompareScreen(runs))
         await settle(pilot)
+
+    app = create_app(store.path, attach_running=False)
+    assert snap_compare(app, terminal_size=size, run_before=open_compare)
+
+
+@pytest.mark.parametrize("part", ["top", "charts"])
+@pytest.mark.parametrize("size", [(120, 40), SMALL], ids=["120x40", "80x24"])
+def test_compare_six_runs(snap_compare, tmp_path, size, part):
+    """Six runs, each in its own colour and mark: the headers at the top, the charts and their legend below."""
+    store = six_run_store(tmp_path)
+
+    async def open_compare(pilot):
+        pilot.app.push_screen(CompareScreen(store.all()))
+        await settle(pilot, lambda: bool(pilot.app.screen.query("#loss-overlay"))
+                     and pilot.app.screen.query_one("#loss-overlay", LineChart).head.heading != "")
+        if part == "charts":
+            pilot.app.screen.query_one("#compare-body").scroll_end(animate=False)
+            await settle(pilot)
 
     app = create_app(store.path, attach_running=False)
     assert snap_compare(app, terminal_size=size, run_before=open_compare)

@@ -127,16 +127,20 @@ class LiveScreen(Screen):
         self._drawn_version = self.state.version
         snap = self.state.snapshot()
         self.query_one(StatusStrip).show(snap)
+        # No plotext axis labels: each would take a whole row of a small chart. The titles say what the
+        # x axis counts (power and CO2 share the seconds), and the power title the source, so that the
+        # legend beside it reads `━ CPU  ━ RAM` and fits one row at 80 columns.
         if any(k.startswith("GPU") for k in snap.power):
             power_title = "power W per GPU (NVML)"
         else:
-            power_title = "power W, CPU+RAM (CodeCarbon)" if snap.power else "power W"
-        self.query_one("#power-chart", LineChart).show(power_title, snap.power, xlabel="seconds")
+            power_title = "power W (CodeCarbon)" if snap.power else "power W"
+        power = {label.removesuffix(" (CodeCarbon)"): points for label, points in snap.power.items()}
+        self.query_one("#power-chart", LineChart).show(power_title, power)
         self.query_one("#loss-chart", LineChart).show(
-            "loss", {"train": snap.train_loss, "eval": snap.eval_loss}, xlabel="step")
+            "loss by step", {"train": snap.train_loss, "eval": snap.eval_loss})
         energy = f"{snap.energy_kwh:.6f} kWh" if snap.energy_kwh is not None else "– kWh"
         self.query_one("#co2-chart", LineChart).show(
-            f"cumulative CO2 g · energy {energy}", {"CO2 g": snap.emissions}, xlabel="seconds")
+            f"cumulative CO2 g by second · energy {energy}", {"CO2 g": snap.emissions}, legend=False)
 
     def on_screen_resume(self) -> None:
         """Back on top (after a dialog or another screen): draw what arrived meanwhile."""

@@ -116,8 +116,7 @@ class RunPageScreen(Screen):
             table.add_rows(rows)
         self.query_one("#page-measurement", Static).update("\n".join(page.measurement))
         loss = {name: message.curves.get(name) or [] for name in ("train_loss", "eval_loss")}
-        self.query_one("#page-loss", LineChart).show("loss by step", {k.replace("_", " "): v for k, v in loss.items()},
-                                                      xlabel="step")
+        self.query_one("#page-loss", LineChart).show("loss by step", {k.replace("_", " "): v for k, v in loss.items()})
         self.query_one("#page-log", Static).update(message.log)
 
     def action_export(self) -> None:

@@ -1,75 +1,133 @@
-"""plotext charts that draw data handed to them, downsampled to their own width."""
+"""plotext charts that draw data handed to them, downsampled to their own width, under a head row
+(title and legend) drawn by Textual: plotext's own legend sits inside the plot, over the lines, and
+is cut where the plot is narrow."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from greentui.metrics.curves import downsample
+from greentui.tui.models.run_styles import PALETTE, RGB
+from greentui.tui.widgets.legend import Legend
 
 Point = tuple[float, float]
+# The Pareto front's line: the theme's own text colour, apart from every run's hue.
+FRONT_COLOUR = "default"
 
 
-class LineChart(PlotextPlot):
-    """Several labelled line series on one chart; redraws only when `show` is called or it resizes."""
+class Chart(Vertical):
+    """A plotext plot under its head row: the title, and the legend where the chart has one."""
 
-    def show(self, title: str, series: Mapping[str, Sequence[Point]], xlabel: str = "", ylabel: str = "") -> None:
-        """Replace what the chart draws."""
-        plt = self.plt
+    DEFAULT_CSS = """
+    Chart { width: 1fr; height: 1fr; }
+    Chart > PlotextPlot { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        """Head, then plot."""
+        yield Legend(classes="chart-head", centred=True)
+        yield PlotextPlot()
+
+    @property
+    def head(self) -> Legend:
+        """The title and legend row."""
+        return self.query_one(Legend)
+
+    @property
+    def plot(self) -> PlotextPlot:
+        """The plotext widget."""
+        return self.query_one(PlotextPlot)
+
+    def fresh_figure(self) -> Plot:
+        """The plotext figure, cleared for a new drawing."""
+        plt = self.plot.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(title)
-        plt.xlabel(xlabel)
-        plt.ylabel(ylabel)
+        return plt
+
+
+def marked_points(points: Sequence[Point], index: int, count: int) -> list[Point]:
+    """Where the index-th of `count` curves carries its marker: its last point and one inside it, the
+    inner ones staggered along the x axis so that overlaid curves' marks do not land on each other."""
+    if not points:
+        return []
+    inner = points[round((index + 1) / (count + 1) * (len(points) - 1))]
+    return [inner, points[-1]] if inner != points[-1] else [points[-1]]
+
+
+class LineChart(Chart):
+    """Several labelled line series on one chart; redraws only when `show` is called or it resizes."""
+
+    def show(self, title: str, series: Mapping[str, Sequence[Point]], *,
+             colours: Mapping[str, RGB] | None = None, markers: Mapping[str, str] | None = None,
+             legend: bool = True) -> None:
+        """Replace what the chart draws. Series without a colour take the palette's in turn; a series with a
+        marker has it drawn on its curve; `legend=False` where the screen shows one legend for several charts."""
+        plt = self.fresh_figure()
         # Two points per cell are all a terminal can show; more only costs time on a slow link.
         width = max(self.size.width, 20) * 2
-        drawn = False
-        low, high = float("inf"), float("-inf")
-        for label, points in series.items():
+        drawn: dict[str, list[Point]] = {}
+        colour_of: dict[str, RGB] = {}
+        for index, (label, points) in enumerate(series.items()):
+            colour_of[label] = (colours or {}).get(label, PALETTE[index % len(PALETTE)])
             points = downsample(list(points), width)
             if points:
-                ys = [p[1] for p in points]
-                plt.plot([p[0] for p in points], ys, label=label, marker="braille")
-                low, high = min(low, *ys), max(high, *ys)
-                drawn = True
+                plt.plot([p[0] for p in points], [p[1] for p in points], marker="braille", color=colour_of[label])
+                drawn[label] = points
+        # Markers after every line: a later line would draw over an earlier curve's marks.
+        for index, (label, points) in enumerate(drawn.items()):
+            if markers and label in markers:
+                for x, y in marked_points(points, index, len(drawn)):
+                    plt.scatter([x], [y], marker=markers[label], color=colour_of[label])
         if drawn:
-            # Head room above the data keeps the legend (top left) from hiding the curves.
+            ys = [y for points in drawn.values() for _, y in points]
+            low, high = min(ys), max(ys)
             span = (high - low) or abs(high) or 1.0
-            bottom = low - 0.05 * span
-            plt.ylim(max(bottom, 0.0) if low >= 0 else bottom, high + 0.45 * span)
+            bottom = low - 0.05 * span  # a little room, so the lowest and highest curves clear the frame
+            plt.ylim(max(bottom, 0.0) if low >= 0 else bottom, high + 0.05 * span)
         else:
             plt.text("waiting for data…", 0.5, 0.5, alignment="center")
             plt.xlim(0, 1)
             plt.ylim(0, 1)
-        self.refresh()
+        self.head.show(title, [(label, colour_of[label]) for label in drawn] if legend else [])
+        self.plot.refresh()
 
 
-class ScatterChart(PlotextPlot):
-    """Energy against accuracy, one marker per run; runs that no other run beats on both get their own series."""
+class ScatterChart(Chart):
+    """Energy against accuracy, one marker per run, the unbeaten runs joined by a line (the Pareto front)."""
 
-    def show(self, title: str, points: Sequence[tuple[str, float, float]], front: set[int]) -> None:
-        """`points` are (run label, energy kWh, accuracy); `front` holds the indexes of unbeaten runs."""
-        plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
-        plt.title(title)
+    def show(self, title: str, points: Sequence[tuple[str, RGB, float, float]], front: set[int]) -> None:
+        """`points` are (run marker, run colour, energy kWh, accuracy); `front` holds the indexes of unbeaten runs."""
+        plt = self.fresh_figure()
         plt.xlabel("energy (kWh)")
         plt.ylabel("accuracy")
-        # Each run is drawn as its own number: green when no other run beats it on both axes. No plotext
-        # legend: it shows each series' marker, a run's number, so "1 beaten" read as "11 beaten"; the
-        # screen's note below the chart says what the colours mean.
-        for index, (label, energy, accuracy) in enumerate(points):
-            plt.scatter([energy], [accuracy], marker=label[:1], color="green" if index in front else "red")
+        # The front as a line in the text colour, under the runs' marks: colour tells the runs apart. No
+        # plotext legend: the screen's legend names each run's mark and colour.
+        on_front = sorted((p[2], p[3]) for i, p in enumerate(points) if i in front)
+        if len(on_front) > 1:
+            # A staircase, as the front is: a straight line between two unbeaten runs would pass over
+            # beaten runs drawn between them.
+            stairs = [on_front[0]]
+            for x, y in on_front[1:]:
+                stairs += [(x, stairs[-1][1]), (x, y)]
+            plt.plot([x for x, _ in stairs], [y for _, y in stairs], marker="braille", color=FRONT_COLOUR)
+        for marker, colour, energy, accuracy in points:
+            plt.scatter([energy], [accuracy], marker=marker, color=colour)
         if points:
-            xs, ys = [p[1] for p in points], [p[2] for p in points]
+            xs, ys = [p[2] for p in points], [p[3] for p in points]
             x_pad = (max(xs) - min(xs)) * 0.1 or max(xs) * 0.1 or 1.0
-            y_pad = (max(ys) - min(ys)) or 0.05
+            y_pad = (max(ys) - min(ys)) * 0.1 or 0.01
             plt.xlim(min(xs) - x_pad, max(xs) + x_pad)
-            plt.ylim(min(ys) - 0.1 * y_pad, max(ys) + 0.5 * y_pad)
-        self.refresh()
+            plt.ylim(min(ys) - y_pad, max(ys) + y_pad)
+        self.head.show(title, [])
+        self.plot.refresh()
 
 
 class DeltaBars(Widget):

@@ -7,7 +7,8 @@ The rules, kept simple enough to check by hand:
   ends by the deadline; the lowest mean wins, the earliest among equals. When even starting now
   misses the deadline, the run starts now (said).
 - A run's CO2 is the sum over its energy readings of the energy used since the previous reading
-  times the intensity at the middle of that interval (static where not covered).
+  times the intensity at the middle of that interval (static where not covered); the first
+  reading's energy, counted from the tracker's start, at the intensity of its moment.
 """
 
 from __future__ import annotations
@@ -72,9 +73,10 @@ def emissions_kg(readings: Sequence[tuple[float, float]], series: IntensitySerie
     total = 0.0
     previous_t, previous_kwh = None, 0.0
     for t, kwh in readings:
-        if previous_t is not None and kwh > previous_kwh:
+        if kwh > previous_kwh:
+            # The energy before the first reading (CodeCarbon counts from its start) is put at that reading.
             used = kwh - previous_kwh
-            value = series.at((previous_t + t) / 2)
+            value = series.at(t if previous_t is None else (previous_t + t) / 2)
             g = static_g if value is None else value
             kg += used * g / 1000.0
             total += used

@@ -71,9 +71,10 @@ def test_the_cleanest_window_that_still_meets_the_deadline_wins() -> None:
 
 def test_co2_is_each_intervals_energy_times_the_intensity_then() -> None:
     s = series((0.0, 400.0), (10.0, 100.0), (20.0, 100.0))
-    readings = [(0.0, 0.0), (10.0, 0.002), (20.0, 0.004), (40.0, 0.005)]  # the last interval is past the series
+    readings = [(2.0, 0.001), (10.0, 0.002), (20.0, 0.004), (40.0, 0.005)]  # the last interval is past the series
     kg, covered, (low, high) = emissions_kg(readings, s, 475.0)
-    assert kg == pytest.approx((0.002 * 400 + 0.002 * 100 + 0.001 * 475) / 1000)
+    # The first reading's energy at its moment (400), then each interval at its middle.
+    assert kg == pytest.approx((0.001 * 400 + 0.001 * 400 + 0.002 * 100 + 0.001 * 475) / 1000)
     assert covered == pytest.approx(0.8) and (low, high) == (100.0, 475.0)
 
 
@@ -179,3 +180,60 @@ def test_a_low_carbon_run_waits_for_its_window_and_records_the_saving(store_path
     assert metrics["emissions_kg_static"] == pytest.approx(metrics["energy_kwh"] * 0.475, rel=0.02)
     assert record.measurement["carbon_intensity_range_g_per_kwh"][0] == 100.0
     assert 0 < timing["realised_saving"] <= 0.75  # at launch it would have met some of the 400 g seconds
+
+
+@pytest.mark.slow
+def test_start_now_ends_the_wait_and_the_record_says_so(store_path: Path, tmp_path: Path) -> None:
+    from tests.support import wait_until
+
+    now = time.time()
+    # Clean from 10 minutes on, for two hours: the run (1 h assumed, no earlier run) would wait 10 minutes.
+    forecast = write_forecast(tmp_path / "f.csv", [(now - 60, 400), (now + 600, 100), (now + 7800, 400),
+                                                   (now + 9000, 400)])
+    env = {"GREENTUI_CARBON_FORECAST": str(forecast)}
+    started = greentui("run", "--detach", *SHORT, "--set", "start_when=low-carbon", "--set", "deadline=3h",
+                       store=store_path, env=env)
+    assert started.returncode == 0, started.stderr
+    record = RunStore(store_path).all()[0]
+    events_path = store_path.parent / record.run_dir / EVENTS_FILE
+    wait_until(lambda: any(e.kind == "phase" and e.phase == "waiting" for e in read_all(events_path)), "the wait",
+               timeout=120)
+    told = greentui("start-now", record.id, store=store_path)
+    assert told.returncode == 0, told.stderr
+    done = wait_until(lambda: (r := RunStore(store_path).get(record.id)) and r.finished and r, "the run to finish")
+    timing = done.measurement["carbon_timing"]
+    assert done.status == "completed" and timing["started"] == "told to start now" and timing["waited_s"] < 300
+    assert timing["estimate_from"].startswith("assumed") and timing["estimated_s"] == 3600.0
+    # It ran in the dirty hour, as told: its CO2 is at 400 g/kWh, and there was no saving.
+    assert done.metrics["emissions_kg"] == pytest.approx(done.metrics["energy_kwh"] * 0.400, rel=0.02)
+    assert timing["realised_saving"] == pytest.approx(0.0, abs=0.01)
+    assert greentui("start-now", record.id, store=store_path).returncode == 1  # over: nothing to start
+
+
+async def test_g_in_the_live_view_tells_a_waiting_run_to_start(tmp_path: Path) -> None:
+    import dataclasses
+    import os
+
+    from greentui.runs.timing import START_NOW_FILE
+    from greentui.tui.app import create_app
+    from greentui.tui.screens.live import LiveScreen
+    from tests.support import wait_until_pilot
+
+    store = make_store(tmp_path, count=0)
+    record = dataclasses.replace(fixture_record(0, store), status="running", pid=os.getpid(), metrics={},
+                                 finished_at=None)  # this test process stands in for a waiting worker
+    run_dir = store.runs_root / record.id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / EVENTS_FILE).write_text(
+        json.dumps({"type": "status", "t": time.time(), "status": "running"}) + "\n"
+        + json.dumps({"type": "phase", "t": time.time(), "phase": "waiting",
+                      "detail": "waiting for a low-carbon window at 14:00:00 (100 g/kWh, now 400)"}) + "\n")
+    store.insert(record)
+    app = create_app(store.path)  # a running run opens its live view at start
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until_pilot(pilot, lambda: isinstance(app.screen, LiveScreen) and app.screen.waiting_for_window(),
+                               "the live view of the waiting run")
+        assert "low-carbon window at 14:00:00" in str(app.screen.query_one("#strip").render())
+        await pilot.press("g")
+        await pilot.pause()
+        assert (run_dir / START_NOW_FILE).exists()

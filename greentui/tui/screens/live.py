@@ -51,7 +51,9 @@ class StopFinished(Message):
 class LiveScreen(Screen):
     """Charts and figures of `record`, re-attached from its events file at any time."""
 
-    BINDINGS = [Binding("x", "stop", "Stop run"), Binding("escape", "back", "Back")]
+    BINDINGS = [Binding("x", "stop", "Stop run"), Binding("g", "start_now", "Start now"),
+                Binding("escape", "back", "Back")]
+    _shown_waiting = False  # the footer offers `g` only while the run waits for a low-carbon window
 
     def __init__(self, record: RunRecord) -> None:
         super().__init__()
@@ -127,6 +129,9 @@ class LiveScreen(Screen):
         self._drawn_version = self.state.version
         snap = self.state.snapshot()
         self.query_one(StatusStrip).show(snap)
+        if self.waiting_for_window() != self._shown_waiting:
+            self._shown_waiting = not self._shown_waiting
+            self.refresh_bindings()
         # No plotext axis labels: each would take a whole row of a small chart. The titles say what the
         # x axis counts (power and CO2 share the seconds), and the power title the source, so that the
         # legend beside it reads `━ CPU  ━ RAM` and fits one row at 80 columns.
@@ -181,6 +186,27 @@ class LiveScreen(Screen):
         """Report how the stop went; the final status arrives through the events."""
         self._request_read()
         self.notify("run stopped" if message.clean else "the worker was not running or had to be killed")
+
+    def waiting_for_window(self) -> bool:
+        """The run is waiting for its low-carbon window (its activity says so)."""
+        snap = self.state.snapshot()
+        return snap.status == "running" and snap.activity.startswith("waiting for a low-carbon window")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`g` only while there is a wait to end."""
+        return self.waiting_for_window() if action == "start_now" else True
+
+    def action_start_now(self) -> None:
+        """End the wait for the low-carbon window: the run starts at once (its record says it was told to)."""
+        from greentui.runs.timing import start_now
+        from greentui.store.run_dirs import RunDirRefused
+
+        try:
+            start_now(app_of(self).store, self.record)
+        except (RunDirRefused, OSError) as err:
+            self.notify(f"cannot tell the run to start: {err}", severity="error")
+            return
+        self.notify("told to start now: the run leaves its wait within a second")
 
     def action_back(self) -> None:
         """Leave the live view; the run goes on."""

@@ -40,7 +40,7 @@ def mean_intensity(series: IntensitySeries, start: float, end: float, static_g: 
         return series.at(start) if series.at(start) is not None else static_g  # type: ignore[return-value]
     cuts = sorted({start, end, series.end, *(t for t, _ in series.points if start < t < end)})
     total = 0.0
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in zip(cuts, cuts[1:], strict=False):
         if a >= end:
             break
         b = min(b, end)

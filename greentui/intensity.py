@@ -54,7 +54,7 @@ class IntensitySeries:
     def end(self) -> float:
         """When the last value stops holding."""
         times = [t for t, _ in self.points]
-        spacing = sorted(b - a for a, b in zip(times, times[1:]))
+        spacing = sorted(b - a for a, b in zip(times, times[1:], strict=False))
         return times[-1] + (spacing[len(spacing) // 2] if spacing else 3600.0)
 
     def at(self, t: float) -> float | None:

@@ -16,7 +16,7 @@ from typing import Any
 from greentui.carbon import carbon_intensity
 from greentui.carbon_window import emissions_kg
 from greentui.events.log import EVENTS_FILE, EventWriter, read_all
-from greentui.events.schema import WAITING, InfoEvent, PhaseEvent
+from greentui.events.schema import WAITING, EnergyEvent, InfoEvent, PhaseEvent
 from greentui.intensity import IntensityError, IntensitySeries
 from greentui.runs.timing import SERIES_FILE, START_NOW_FILE, waiting_text
 
@@ -54,7 +54,7 @@ def time_varying_co2(run_dir: Path, country: str, carbon: dict[str, Any], metric
     except (OSError, ValueError, IntensityError) as err:
         measurement["carbon_timing"] = {**carbon, "error": f"intensity series not read: {err}"}
         return
-    readings = [(e.t, e.energy_kwh) for e in read_all(run_dir / EVENTS_FILE) if e.kind == "energy"]
+    readings = [(e.t, e.energy_kwh) for e in read_all(run_dir / EVENTS_FILE) if isinstance(e, EnergyEvent)]
     static_g, _ = carbon_intensity(country)
     kg, covered, (low, high) = emissions_kg(readings, series, static_g)
     timing = dict(carbon)

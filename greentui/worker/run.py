@@ -77,7 +77,7 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
         # Never released here: the kernel frees the lease when this process is gone, so its own exit
         # (tearing torch and CodeCarbon down takes a core for a second or two) is not counted as
         # contention by the run waiting for the device. Its file descriptors keep it until then.
-        carbon: dict[str, Any] = dict(launch.get("carbon") or {})
+        carbon = dict(launch.get("carbon") or {})
         if carbon.get("start_when") == "low-carbon":  # before the lease: a run waiting for clean power holds no GPU
             from greentui.runs.lease import LeaseStopped
             from greentui.worker.carbon_timing import wait_for_window

@@ -22,6 +22,11 @@ def carbon_note(record: RunRecord) -> str:
     intensity = as_number(record.measurement.get("carbon_intensity_g_per_kwh"))  # stored: any type may be there
     if not source:
         return ""
+    span = record.measurement.get("carbon_intensity_range_g_per_kwh")  # a time-varying source's, over the run
+    if isinstance(span, list) and len(span) == 2 and all(as_number(v) is not None for v in span):
+        low, high = (as_number(v) for v in span)
+        met = f"{low:.0f}" if low == high else f"{low:.0f}–{high:.0f}"
+        return f"{met} g/kWh over the run, {source}"
     return f"{intensity:.0f} g/kWh, {source}" if intensity is not None else str(source)
 
 

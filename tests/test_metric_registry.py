@@ -28,7 +28,7 @@ from greentui.report.text import LIST_HEADER, list_row, one_line_summary
 from greentui.store.record import FINISHED, RunRecord
 from greentui.store.summary import ROW_METRICS, RunSummary
 from greentui.tui.models.compare import COMPARED_METRICS
-from greentui.tui.models.history import COLUMNS
+from greentui.tui.models.history_columns import ALL_COLUMNS
 from greentui.tui.models.live import LiveSnapshot
 from greentui.tui.widgets.status_strip import FIGURES, strip_text
 from tests.support import fixture_events
@@ -54,12 +54,12 @@ def test_history_metric_columns_sort_by_a_declared_metric_the_index_holds() -> N
     # A history column on a metric that is undeclared, or that the index does not hold, sorts every run as missing.
     record = every_metric_record()
     summary = RunSummary.from_line(RunSummary.of(record).line())  # through an index line, as the history reads it
-    metric_columns = COLUMNS[4:]
-    assert [title for title, _key, _width in metric_columns] == list(LIST_HEADER[5:])
-    for title, sort_key, _width in metric_columns:
-        value = sort_key(summary)
-        assert value is not None, f"history column {title!r} reads a metric the index does not hold"
-        assert METRICS[int(value) - 1].short == title
+    metric_columns = [c for c in ALL_COLUMNS if c.key in {m.key for m in TABLE_METRICS}]
+    assert [c.title for c in metric_columns] == list(LIST_HEADER[5:])
+    for column in metric_columns:
+        value = column.sort_key(summary)
+        assert value is not None, f"history column {column.title!r} reads a metric the index does not hold"
+        assert METRICS[int(value) - 1].short == column.title
     assert len(list_row(record)) == len(LIST_HEADER)
 
 

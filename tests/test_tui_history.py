@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from textual import events
 from textual.widgets import DataTable, Input
 
 from greentui.store.record import RunRecord
@@ -10,10 +11,11 @@ from greentui.store.run_store import AtomicJSONStorage
 from greentui.tui.app import create_app
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.dialogs.prompt import PromptDialog
-from greentui.tui.models.history import COLUMNS
+from greentui.tui.models.history_columns import BY_KEY
 from greentui.tui.screens.compare import CompareScreen
-from greentui.tui.screens.history import PAGE_ROWS, HistoryScreen
+from greentui.tui.screens.history import HistoryScreen
 from greentui.tui.screens.live import LiveScreen
+from greentui.tui.widgets.runs_table import MAX_WINDOW_ROWS, PAGE_ROWS, RunsTable
 from tests.support import SIZE, isolated_env, make_store, press_to, wait_until_pilot  # noqa: F401 - autouse fixture
 
 
@@ -78,13 +80,13 @@ async def test_sort_by_any_column_and_reverse(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot)
         await pilot.press("s", "s")  # date -> techniques -> accuracy
-        assert COLUMNS[screen.sort_column][0] == "acc"
+        assert BY_KEY[screen.sort_key].title == "acc"
         assert names(screen) == ["sgd ckpt", "lora r8", "half data", "baseline", "bf16 cosine"]
         await pilot.press("S")
         assert names(screen)[0] == "bf16 cosine"
         await pilot.press("s", "s", "s")  # -> time -> kWh -> CO2 g
         await pilot.press("s")
-        assert COLUMNS[screen.sort_column][0] == "J/sample"
+        assert BY_KEY[screen.sort_key].title == "J/sample"
 
 
 async def test_filter_by_text_status_and_technique(tmp_path):
@@ -208,28 +210,80 @@ async def test_question_mark_opens_help_from_the_table(tmp_path):
         await press_to(pilot, "escape", HistoryScreen)
 
 
-async def test_a_long_history_reaches_the_table_a_page_at_a_time_but_sorts_whole(tmp_path):
-    count = 2 * PAGE_ROWS + 50
+def write_many_runs(tmp_path, count: int):
+    """A store of `count` runs named `run 000`… in date order, accuracies shuffled; returns its path and the best run."""
     docs = {str(i + 1): RunRecord(id=f"20261121-{i:06d}-a", name=f"run {i:03d}", status="completed",
                                   created_at=f"2026-11-21T{i // 60:02d}:{i % 60:02d}:00+00:00",
                                   metrics={"accuracy": i * 37 % count / 1000}).to_doc() for i in range(count)}
     path = tmp_path / "runs.json"
     AtomicJSONStorage(path).write({"runs": docs})
-    best = next(i for i in range(count) if i * 37 % count == count - 1)  # the highest accuracy
+    return path, next(i for i in range(count) if i * 37 % count == count - 1)  # the highest accuracy
+
+
+def highlighted_name(screen: HistoryScreen) -> str:
+    current = screen.highlighted()
+    assert current is not None
+    return current.name
+
+
+async def test_end_and_home_reach_the_last_and_first_of_many_runs_a_page_at_a_time(tmp_path):
+    count = 2 * PAGE_ROWS + 50
+    path, best = write_many_runs(tmp_path, count)
     app = create_app(path, attach_running=False)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot)
-        table = screen.query_one(DataTable)
+        table = screen.query_one(RunsTable)
         assert table.row_count == PAGE_ROWS and screen.sub_title.startswith(f"{count} of {count} runs")
-        await pilot.press("ctrl+end")  # the last row handed over: the next page follows
+        await pilot.press("end")  # the last run, not the last of the first page
         await pilot.pause()
-        assert table.row_count == 2 * PAGE_ROWS
-        await pilot.press("ctrl+end")
+        assert highlighted_name(screen) == f"run {count - 1:03d}"
+        assert table.row_count <= MAX_WINDOW_ROWS and str(table.get_row_at(table.cursor_row)[0])[2:] == f"run {count - 1:03d}"
+        await pilot.press("home")
         await pilot.pause()
-        assert table.row_count == count
+        assert highlighted_name(screen) == "run 000"
+        await pilot.press("G")
+        await pilot.pause()
+        assert highlighted_name(screen) == f"run {count - 1:03d}"
+        await pilot.press("g")
+        for _ in range(2 * count):  # page down from the top: across the first page's end, to the last run
+            await pilot.press("pagedown")
+            if screen.highlighted() is not None and screen.highlighted().name == f"run {count - 1:03d}":
+                break
+        assert highlighted_name(screen) == f"run {count - 1:03d}"
         await pilot.press("s", "s", "S")  # accuracy, best first, over every run, not the first page
-        assert names(screen)[0] == f"run {best:03d}"
-        assert table.cursor_row < table.row_count
+        await pilot.pause()
+        assert highlighted_name(screen) == f"run {count - 1:03d}"  # the cursor stays on its run
+        await pilot.press("ctrl+home")
+        await pilot.pause()
+        assert highlighted_name(screen) == f"run {best:03d}" and names(screen)[0] == f"run {best:03d}"
+
+
+async def test_the_mouse_wheel_past_the_loaded_page_brings_the_next(tmp_path):
+    path, _best = write_many_runs(tmp_path, 2 * PAGE_ROWS + 50)
+    app = create_app(path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        table = screen.query_one(RunsTable)
+        assert names(screen)[-1] == f"run {PAGE_ROWS - 1:03d}"
+        x, y = table.region.x + 10, table.region.y + 5
+        for _ in range(2 * PAGE_ROWS):  # a wheel scrolls a few rows a notch
+            if f"run {PAGE_ROWS:03d}" in names(screen):
+                break
+            # As the terminal driver sends it: to the app, which routes it to the widget under the pointer.
+            app.post_message(events.MouseScrollDown(None, x, y, 0, 1, 0, False, False, False, x, y))
+            await pilot.pause()
+        assert f"run {PAGE_ROWS:03d}" in names(screen)  # the next page came without moving the cursor
+        assert highlighted_name(screen) == "run 000"
+
+
+async def test_a_click_on_a_row_highlights_it_and_a_second_opens_it(tmp_path):
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot)
+        await pilot.click("#runs-table", offset=(5, 3))  # the header, then rows 0, 1, 2
+        await wait_until_pilot(pilot, lambda: detail_shown(screen), "the detail pane")
+        assert highlighted_name(screen) == "lora r8" and app.screen is screen
+        assert "name: lora r8" in str(screen.query_one("#detail").render())
 
 
 async def test_a_write_to_a_store_broken_after_opening_is_an_error_and_the_app_goes_on(tmp_path):

@@ -89,7 +89,7 @@ def test_run_page_snapshot(snap_compare, tmp_path, size):
 
 
 async def test_compare_with_from_the_page_takes_the_run_as_baseline(tmp_path):
-    from greentui.tui.dialogs.choose import ChoiceDialog
+    from greentui.tui.dialogs.choice import ChoiceDialog
     from greentui.tui.screens.compare import CompareScreen
 
     app = create_app(make_store(tmp_path).path, attach_running=False)
@@ -97,8 +97,8 @@ async def test_compare_with_from_the_page_takes_the_run_as_baseline(tmp_path):
         await open_history(pilot)
         page = await open_page(pilot)
         await press_to(pilot, "c", ChoiceDialog)
-        labels = [str(app.screen.query_one("#choices").get_option_at_index(i).prompt)
-                  for i in range(app.screen.query_one("#choices").option_count)]
+        labels = [str(app.screen.query_one("#choice-list").get_option_at_index(i).prompt)
+                  for i in range(app.screen.query_one("#choice-list").option_count)]
         assert len(labels) == 4 and not any(label.startswith("baseline ") for label in labels)  # itself not offered
         assert labels[0].startswith("half data")  # the newest first
         await press_to(pilot, "enter", CompareScreen)

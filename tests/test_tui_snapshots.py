@@ -1,4 +1,4 @@
-"""SVG snapshots of each screen state, at 100x30 and 80x24, from fixed data (stable across runs).
+"""SVG snapshots of each screen state, at 100x30 and 80x24 (some at 120x40), from fixed data (stable across runs).
 
 Update the baselines after a deliberate UI change with `pytest tests/test_tui_snapshots.py --snapshot-update`
 and look at the SVGs under tests/__snapshots__/ before committing them.
@@ -6,12 +6,15 @@ and look at the SVGs under tests/__snapshots__/ before committing them.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from textual.widgets import Input
 
 from greentui.tui.app import create_app
 from greentui.tui.screens.compare import CompareScreen
 from greentui.tui.screens.live import LiveScreen
+from greentui.tui.settings import HISTORY_COLUMNS_FILE, config_dir
 from greentui.tui.widgets.charts import LineChart
 from tests.support import isolated_env, make_store, six_run_store  # noqa: F401 - autouse fixture
 
@@ -84,6 +87,21 @@ def test_history_filtered_and_sorted(snap_compare, tmp_path):
     app = create_app(make_store(tmp_path).path, attach_running=False)
     assert snap_compare(app, terminal_size=LARGE,
                         run_before=press_then_settle_history("f3", "s", "s", "S", "slash", *"tech:n2000", "enter"))
+
+
+@pytest.mark.parametrize("size", [(120, 40), SMALL], ids=["120x40", "80x24"])
+def test_history_chosen_columns(snap_compare, tmp_path, size):
+    # The id first, kWh and CO2 before accuracy, no techniques, no date: as chosen in the columns dialog.
+    folder = config_dir()
+    folder.mkdir(parents=True)
+    choice = ["id", "name", "energy_kwh", "emissions_kg", "accuracy", "duration_s", "status", "tags"]
+    (folder / HISTORY_COLUMNS_FILE).write_text(json.dumps({"version": 1, "columns": choice}))
+    store = make_store(tmp_path)
+    store.update(store.all()[2].id, tags=["paper", "final"])
+    app = create_app(store.path, attach_running=False)
+    # `s` from the date (not shown) goes to the first column shown, then on: id, name, kWh; `S` reverses.
+    assert snap_compare(app, terminal_size=size,
+                        run_before=press_then_settle_history("f3", "space", "down", "s", "s", "s", "S"))
 
 
 @pytest.mark.parametrize("size", [LARGE, SMALL], ids=["100x30", "80x24"])

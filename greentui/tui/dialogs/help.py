@@ -27,7 +27,10 @@ edited, the preset box says `(edited)` and choosing the preset again resets the 
 Charts: power (GPU, or CodeCarbon's CPU and RAM estimate), loss, cumulative CO2.
 
 **History**: `/` filter (`status:completed`, `tech:lora`, `acc>0.85`, `kwh<0.001`,
-`time<60s`, or any text), `s` sort by the next column, `S` reverse, `space` select, `a`
+`time<60s`, or any text), `o` sort by a column chosen from a list (the same again, or a click on
+its header: the other way), `s` sort by the next column, `S` reverse, `C` choose and order the
+columns (remembered; those that do not fit the terminal's width wait for a wider one), `end` or
+`G` the last run, `home` or `g` the first, `space` select, `a`
 select all shown, `c` compare selected, `e` export selected to CSV, `d` delete, `n` rename,
 `t` tags (`paper final`; filter with `tag:paper`), `N` a note, `enter` the live view of a
 running run, or a finished run's page (`e` there exports it).

@@ -1,56 +1,60 @@
-"""Filtering and sorting of the history table (pure data, no Textual)."""
+"""Filtering and sorting of the history table, and its cells (pure data, no Textual)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Sequence, TypeVar
 
 from rich.text import Text
 
-from greentui.metrics.registry import TABLE_METRICS
 from greentui.report.printable import printable
-from greentui.report.text import list_row
 from greentui.store.query import compile_query
 from greentui.store.summary import RunRow
+from greentui.tui.models.history_columns import BY_KEY, Column, column_cells
 
 Row = TypeVar("Row", bound=RunRow)  # summaries in, summaries out; records in, records out
 
-
-def _metric(key: str) -> Callable[[RunRow], Any]:
-    return lambda r: r.metric(key)
-
-
-# (column title, sort key of a record, fixed width or None to fit). Widths are chosen so the
-# table fits 100 columns; the detail pane shows whatever a cell cuts off. The metric columns
-# are list_row's, titled by the registry.
-COLUMNS: tuple[tuple[str, Callable[[RunRow], Any], int | None], ...] = (
-    ("name", lambda r: r.name.lower(), 18),
-    ("status", lambda r: r.status, None),
-    ("date", lambda r: r.created_at, None),
-    ("techniques", lambda r: " ".join(r.techniques()), 12),
-    *((m.short, _metric(m.key), None) for m in TABLE_METRICS),
-)
-DATE_COLUMN = 2
+DATE_COLUMN = "date"  # the table opens sorted by it, oldest first
 SELECTED_MARK = "●"
+SORT_MARKS = {False: "▲", True: "▼"}  # ascending, descending
 
 
-def row_cells(record: RunRow, selected: bool) -> tuple[Text, ...]:
-    """Table cells of one run: the shared list_row without the id, the name marked when selected.
+MARK_WIDTH = 2  # the selection mark and its space, before the first shown cell
+
+
+def row_texts(record: RunRow, columns: Sequence[Column]) -> list[str]:
+    """One run's cells under `columns` as printable text (stored text: no control codes reach the terminal)."""
+    return [printable(cell) for cell in column_cells(record, columns)]
+
+
+def marked(texts: Sequence[str], selected: bool) -> list[str]:
+    """A row's texts, the first led by the selection mark (a space when not selected, so columns line up)."""
+    cells = list(texts)
+    if cells:
+        cells[0] = f"{SELECTED_MARK if selected else ' '} {cells[0]}"
+    return cells
+
+
+def row_cells(texts: Sequence[str]) -> tuple[Text, ...]:
+    """Table cells of one run's texts.
 
     Plain Text, not strings: the table would read a string as markup, so a run named
     "[red]x" would show red and one named "a[/b]" would break the screen; it also spares
-    a markup parse per cell, which adds up over thousands of runs.
+    a markup parse per cell, which adds up over thousands of runs. A cell cut to its column
+    ends in "…", so a cut name reads as cut.
     """
-    cells = [printable(cell) for cell in list_row(record)[1:]]  # stored text: no control codes reach the terminal
-    cells[0] = f"{SELECTED_MARK if selected else ' '} {cells[0]}"
-    cells[2] = cells[2][5:]  # "11-21 10:01": the year costs columns an 80-wide terminal lacks
-    return tuple(Text(cell, no_wrap=True, end="") for cell in cells)
+    return tuple(Text(cell, no_wrap=True, end="", overflow="ellipsis") for cell in texts)
 
 
-def visible_runs(runs: Sequence[Row], query: str, sort_column: int, reverse: bool) -> list[Row]:
+def header_label(column: Column, sort_key: str, reverse: bool) -> str:
+    """A column's header: its title, and ▲ or ▼ when the table is sorted by it."""
+    return f"{column.title} {SORT_MARKS[reverse]}" if column.key == sort_key else column.title
+
+
+def visible_runs(runs: Sequence[Row], query: str, sort_key: str, reverse: bool) -> list[Row]:
     """The runs to show: filtered by `query` (greentui.store.query), sorted by a column; missing values always sort last."""
     test = compile_query(query)  # QueryError for a word it cannot read: the screen says so
     shown = [r for r in runs if test(r)] if query.strip() else runs
-    key = COLUMNS[sort_column][1]
+    key = BY_KEY[sort_key].sort_key
     keyed = [(key(r), r) for r in shown]  # each key once: thousands of runs, sorted on every keypress
     present = [pair for pair in keyed if pair[0] is not None]
     present.sort(key=lambda pair: pair[0], reverse=reverse)

@@ -1,9 +1,10 @@
 """All runs in the store: sortable, filterable table with multi-select, a detail pane and run actions.
 
 The table works on the store's short summaries (its index), not on whole records, and holds
-the sorted, filtered runs a page at a time: Textual measures every cell of every row it is
-given, which for thousands of runs takes seconds, while a screen shows a few dozen. Whole
-records are read only for the detail pane and the actions that need them.
+a window of the sorted, filtered runs a few pages long (widgets/runs_table.py: Textual measures
+every cell of every row it is given). Its columns are the user's choice (`C`), remembered in the
+config folder, and those that fit the terminal's width. Whole records are read only for the
+detail pane and the actions that need them.
 
 The clock's reloads, the detail pane and the writes (delete, rename) run on threads and send
 their results back as messages: a write may wait up to a minute for the store's lock, and the
@@ -26,20 +27,22 @@ from textual.widgets import DataTable, Header, Input, Static
 
 from greentui.report.csv_export import write_csv
 from greentui.report.printable import printable
-from greentui.report.text import detail_text
 from greentui.store.query import QueryError
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore, RunSummary, StoreError
 from greentui.tui.app_access import app_of
+from greentui.tui.dialogs.choice import ChoiceDialog
+from greentui.tui.dialogs.columns import ColumnsDialog
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.dialogs.prompt import PromptDialog, ask_path_and_write
-from greentui.tui.models.history import COLUMNS, DATE_COLUMN, row_cells, visible_runs
+from greentui.tui.models.history import DATE_COLUMN, SORT_MARKS, visible_runs
+from greentui.tui.models.history_columns import BY_KEY, DEFAULT_COLUMNS, chosen_columns, stored_choice
+from greentui.tui.models.run_detail import detail_pane_text
+from greentui.tui.settings import HISTORY_COLUMNS_FILE, load_choice, save_choice
 from greentui.tui.widgets.footer import Footer
+from greentui.tui.widgets.runs_table import RunsTable
 
 RELOAD_INTERVAL_S = 2.0
-# Rows handed to the table at a time (a few screens' worth); the next page comes when the
-# cursor reaches the end. The table measures every cell it is given, so fewer is quicker.
-PAGE_ROWS = 100
 
 
 # Textual's messages set their own fields as they travel, so they cannot be frozen; what they carry is.
@@ -82,15 +85,18 @@ class HistoryScreen(Screen):
     AUTO_FOCUS = "#runs-table"
     BINDINGS = [
         Binding("space", "toggle_select", "Select"),
-        Binding("a", "select_all", "All"),
+        # The footer has 100 columns to show the keys in: `a` and `s` are in the help (f1) instead.
+        Binding("a", "select_all", "All", show=False),
         Binding("c", "compare", "Compare"),
-        Binding("e", "export", "Export CSV"),
+        Binding("e", "export", "Export"),
         Binding("d", "delete", "Delete"),
         Binding("n", "rename", "Rename"),
         Binding("t", "tag", "Tags"),
         Binding("N", "note", "Note", show=False),
-        Binding("s", "sort", "Sort"),
+        Binding("o", "sort_by", "Sort"),  # a list of the columns to choose from
+        Binding("s", "sort", "Sort", show=False),
         Binding("S", "sort_reverse", "Reverse", show=False),
+        Binding("C", "columns", "Columns"),
         Binding("slash", "filter", "Filter"),
         Binding("escape", "leave_filter", "Table", show=False),
     ]
@@ -99,10 +105,10 @@ class HistoryScreen(Screen):
         super().__init__()
         self.runs: list[RunSummary] = []
         self.shown: list[RunSummary] = []
-        self.page_rows = PAGE_ROWS
         self.selected: set[str] = set()
-        self.sort_column = DATE_COLUMN
+        self.sort_key = DATE_COLUMN
         self.sort_reverse = False
+        self.chosen = DEFAULT_COLUMNS  # the user's choice is read on mount
         self._loading = False
         self.detail_shown_for: str | None = None  # the run whose detail the pane shows
 
@@ -111,16 +117,14 @@ class HistoryScreen(Screen):
         yield Header()
         yield Input(placeholder="/ filter: text  status:completed  tech:lora  acc>0.9  kwh<0.001  time<60s",
                     id="filter", compact=True)
-        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield RunsTable(id="runs-table")
         with VerticalScroll(id="detail-pane"):
             yield Static("no run highlighted", id="detail", markup=False)  # run names are text, not markup
         yield Footer()
 
     def on_mount(self) -> None:
-        """Columns, first load, and the reload clock."""
-        table = self.query_one(DataTable)
-        for title, _key, width in COLUMNS:
-            table.add_column(title, width=width or len(title))  # fitting columns widen in _add_rows
+        """The chosen columns, first load, and the reload clock."""
+        self.chosen = chosen_columns(load_choice(HISTORY_COLUMNS_FILE))  # a bad or foreign file gives the defaults
         # The first read is here, not on a thread: keys pressed as the screen opens act on its rows.
         # It is a read (the index, or a parse), never a wait for the write lock.
         try:
@@ -128,7 +132,7 @@ class HistoryScreen(Screen):
         except (StoreError, OSError) as err:
             self.notify(f"cannot read the runs: {err}", severity="error", timeout=10)
         self.rebuild()
-        self.query_one(DataTable).focus()
+        self.query_one(RunsTable).focus()
         self.set_interval(RELOAD_INTERVAL_S, self._tick)
 
     def _tick(self) -> None:
@@ -165,48 +169,30 @@ class HistoryScreen(Screen):
         """Coming back from another screen (or first shown): show changes at once."""
         self.reload()
 
-    def rebuild(self) -> None:
-        """Fill the table from `runs`, keeping the highlighted run where it is."""
-        table = self.query_one(DataTable)
+    def rebuild(self, at: int | None = None) -> None:
+        """Fill the table from `runs`, keeping the highlighted run where it is (or on shown[at])."""
+        table = self.query_one(RunsTable)
         current = self.highlighted()
         query = self.query_one("#filter", Input).value
         problem = ""
         try:
-            self.shown = visible_runs(self.runs, query, self.sort_column, self.sort_reverse)
+            self.shown = visible_runs(self.runs, query, self.sort_key, self.sort_reverse)
         except QueryError as err:  # half-typed (`acc>`) or wrong: say so, and show the runs unfiltered meanwhile
             problem = f" · {err}"
-            self.shown = visible_runs(self.runs, "", self.sort_column, self.sort_reverse)
+            self.shown = visible_runs(self.runs, "", self.sort_key, self.sort_reverse)
         ids = {r.id for r in self.runs}
         self.selected &= ids
-        table.clear()
-        at = next((i for i, r in enumerate(self.shown) if current is not None and r.id == current.id), None)
-        self.page_rows = max(self.page_rows, PAGE_ROWS * (1 + (at or 0) // PAGE_ROWS))
-        self._add_rows(0, self.page_rows)
-        arrow = "▼" if self.sort_reverse else "▲"
-        self.sub_title = (f"{len(self.shown)} of {len(self.runs)} runs · sorted by "
-                          f"{COLUMNS[self.sort_column][0]} {arrow} · {len(self.selected)} selected{problem}")
-        if at is not None:
-            table.move_cursor(row=at, animate=False)
+        if at is None:
+            at = next((i for i, r in enumerate(self.shown) if current is not None and r.id == current.id), None)
+        table.show_runs(self.shown, self.chosen, self.sort_key, self.sort_reverse, self.selected, at)
+        self.sub_title = (f"{len(self.shown)} of {len(self.runs)} runs · sorted by {BY_KEY[self.sort_key].title} "
+                          f"{SORT_MARKS[self.sort_reverse]} · {len(self.selected)} selected{problem}")
         self.show_detail()
-
-    def _add_rows(self, start: int, stop: int) -> None:
-        table = self.query_one(DataTable)
-        rows = [(summary.id, row_cells(summary, summary.id in self.selected)) for summary in self.shown[start:stop]]
-        # Widen the fitting columns to these cells before adding them. Left to the table, it
-        # would draw the rows, measure them once idle, and draw them all again at the new widths.
-        for index, (_title, _key, fixed) in enumerate(COLUMNS):
-            if fixed is None and rows:
-                column = table.ordered_columns[index]
-                column.width = max(column.width, max(cells[index].cell_len for _id, cells in rows))
-        for run_id, cells in rows:
-            table.add_row(*cells, key=run_id)
 
     def highlighted(self) -> RunSummary | None:
         """The run under the cursor."""
-        table = self.query_one(DataTable)
-        if not self.shown or table.cursor_row < 0 or table.cursor_row >= len(self.shown):
-            return None
-        return self.shown[table.cursor_row]
+        index = self.query_one(RunsTable).cursor_index()
+        return self.shown[index] if index is not None and index < len(self.shown) else None
 
     def targets(self) -> list[RunSummary]:
         """Selected runs in table order, else the highlighted one."""
@@ -233,7 +219,7 @@ class HistoryScreen(Screen):
         # Read from the run's own line of the store (see RunStore.get).
         try:
             record = app_of(self).store.get(run_id)
-            text = printable(detail_text(record), keep_newlines=True) if record else f"run {run_id} is gone from the store"
+            text = detail_pane_text(record) if record else f"run {run_id} is gone from the store"
         except (StoreError, OSError) as err:
             text = f"cannot read run {run_id}: {err}"
         self.post_message(DetailRead(run_id, text))
@@ -246,10 +232,7 @@ class HistoryScreen(Screen):
             self.query_one("#detail", Static).update(message.text)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """Follow the cursor; at the last row handed to the table, hand it the next page."""
-        if event.cursor_row >= self.page_rows - 1 and self.page_rows < len(self.shown):
-            self._add_rows(self.page_rows, self.page_rows + PAGE_ROWS)
-            self.page_rows += PAGE_ROWS
+        """The detail pane follows the cursor (the table brings the next page itself)."""
         self.show_detail()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
@@ -267,9 +250,13 @@ class HistoryScreen(Screen):
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         """A click on a header sorts by it (again: reverses)."""
-        if event.column_index == self.sort_column:
-            self.sort_reverse = not self.sort_reverse
-        self.sort_column = event.column_index
+        if event.column_key.value in BY_KEY:
+            self.sort_by(event.column_key.value)
+
+    def sort_by(self, key: str) -> None:
+        """Sort by a column, ascending; by the one already sorted by: the other way."""
+        self.sort_reverse = not self.sort_reverse if key == self.sort_key else False
+        self.sort_key = key
         self.rebuild()
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -278,7 +265,7 @@ class HistoryScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in the filter goes back to the table."""
-        self.query_one(DataTable).focus()
+        self.query_one(RunsTable).focus()
 
     def action_filter(self) -> None:
         """Focus the filter box."""
@@ -286,12 +273,45 @@ class HistoryScreen(Screen):
 
     def action_leave_filter(self) -> None:
         """Escape: back to the table."""
-        self.query_one(DataTable).focus()
+        self.query_one(RunsTable).focus()
 
     def action_sort(self) -> None:
-        """Sort by the next column."""
-        self.sort_column = (self.sort_column + 1) % len(COLUMNS)
+        """Sort by the next column shown, keeping the direction."""
+        keys = [c.key for c in self.query_one(RunsTable).shown_columns]
+        self.sort_key = keys[(keys.index(self.sort_key) + 1) % len(keys)] if self.sort_key in keys else keys[0]
         self.rebuild()
+
+    def action_sort_by(self) -> None:
+        """Choose the column to sort by from a list of those shown; the current one again reverses."""
+        def label(key: str, title: str) -> str:
+            return f"{title} {SORT_MARKS[self.sort_reverse]} (now; again: the other way)" if key == self.sort_key else title
+
+        columns = self.query_one(RunsTable).shown_columns
+        choices = [(c.key, label(c.key, f"{c.title:<11} {c.description}")) for c in columns]
+
+        def chosen(key: str | None) -> None:
+            if key is not None and key in BY_KEY:
+                self.sort_by(key)
+
+        self.app.push_screen(ChoiceDialog("Sort the runs by:", choices, self.sort_key), chosen)
+
+    def action_columns(self) -> None:
+        """Choose and order the table's columns; the choice is remembered in the config folder."""
+        fitting = {c.key for c in self.query_one(RunsTable).shown_columns}
+
+        def chosen(keys: tuple[str, ...] | None) -> None:
+            if keys:
+                self.chosen = tuple(BY_KEY[k] for k in keys)
+                self.rebuild()
+                self._remember_columns(stored_choice(self.chosen))
+
+        self.app.push_screen(ColumnsDialog(self.chosen, fitting), chosen)
+
+    @work(thread=True, group="history-settings")
+    def _remember_columns(self, choice: dict[str, Any]) -> None:
+        problem = save_choice(HISTORY_COLUMNS_FILE, choice)
+        if problem:
+            self.app.call_from_thread(self.notify, problem, severity="warning")
 
     def action_sort_reverse(self) -> None:
         """Flip the sort order."""
@@ -304,10 +324,8 @@ class HistoryScreen(Screen):
         if record is None:
             return
         self.selected ^= {record.id}
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        self.rebuild()
-        table.move_cursor(row=min(row + 1, len(self.shown) - 1), animate=False)
+        index = self.query_one(RunsTable).cursor_index() or 0
+        self.rebuild(at=min(index + 1, len(self.shown) - 1))
 
     def action_select_all(self) -> None:
         """Select every shown run, or clear the selection when all are selected."""

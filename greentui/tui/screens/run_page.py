@@ -136,7 +136,7 @@ class RunPageScreen(Screen):
         """Choose another run (newest first); the comparison takes this run as its baseline."""
         from greentui.report.text import list_row
         from greentui.store.run_store import StoreError
-        from greentui.tui.dialogs.choose import ChoiceDialog
+        from greentui.tui.dialogs.choice import ChoiceDialog
 
         try:
             others = [r for r in app_of(self).store.summaries() if r.id != self.record.id and r.status != "running"]

@@ -141,3 +141,18 @@ async def test_delete_from_the_page_asks_then_removes_the_run(tmp_path):
         await pilot.press("y")
         await wait_until_pilot(pilot, lambda: app.screen is history, "the page to close")
         assert app.store.get(page.record.id) is None and len(app.store.summaries()) == 4
+
+
+async def test_rerun_from_the_history_fills_the_form(tmp_path):
+    from greentui.config import RunConfig
+    from greentui.tui.screens.setup import SetupScreen
+
+    app = create_app(make_store(tmp_path).path, attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        history = await open_history(pilot)
+        await pilot.press("down", "down")  # lora r8
+        chosen = history.highlighted()
+        await press_to(pilot, "R", SetupScreen)
+        form = app.screen
+        await wait_until_pilot(pilot, lambda: "filled from run" in str(form.query_one("#form-status").render()), "the form")
+        assert form.config() == RunConfig.from_mapping(dict(app.store.get(chosen.id).config)) and form.config().lora

@@ -23,7 +23,8 @@ field; an invalid value shows its reason under it and blocks the run, and so doe
 this machine cannot run (fp16 without CUDA). Choosing a preset fills the whole form; once
 edited, the preset box says `(edited)` and choosing the preset again resets the form.
 
-**Live run**: `x` stop the run (asks first; partial results are kept), `escape` back.
+**Live run**: `x` stop the run (asks first; partial results are kept), `g` start now (a run
+waiting for a low-carbon window), `escape` back.
 Charts: power (GPU, or CodeCarbon's CPU and RAM estimate), loss, cumulative CO2.
 
 **History**: `/` filter (`status:completed`, `tech:lora`, `acc>0.85`, `kwh<0.001`,
@@ -32,8 +33,9 @@ its header: the other way), `s` sort by the next column, `S` reverse, `C` choose
 columns (remembered; those that do not fit the terminal's width wait for a wider one), `end` or
 `G` the last run, `home` or `g` the first, `space` select, `a`
 select all shown, `c` compare selected, `e` export selected to CSV, `d` delete, `n` rename,
-`t` tags (`paper final`; filter with `tag:paper`), `N` a note, `enter` the live view of a
-running run, or a finished run's page (`e` there exports it).
+`t` tags (`paper final`; filter with `tag:paper`), `N` a note, `R` rerun (the setup form filled
+with the run's config, to change and start), `enter` the live view of a running run, or a
+finished run's page.
 
 **Run page** (a finished run): `c` compare it with another run (it is the baseline), `R`
 rerun: the setup form filled with its config, to change and start again, `e` export it to
@@ -47,7 +49,7 @@ another; the table shows mean ± spread over repeats and the change against the 
 unfinished resumes on the next `greentui` (or `greentui sweep --resume`). `ctrl+t` writes the
 sweep's report: the file name picks LaTeX (`.tex`), Markdown, JSON or CSV.
 
-**Compare**: `b` next baseline, `r` write the report of these runs against the baseline
+**Compare**: `1`–`9` make run N the baseline, `b` the next one, `r` write the report of these runs against the baseline
 (`.tex`, `.md`, `.json` or `.csv`), `escape` back. Green: better than the baseline.
 
 Press `escape` to close this help.

@@ -93,6 +93,7 @@ class HistoryScreen(Screen):
         Binding("n", "rename", "Rename"),
         Binding("t", "tag", "Tags"),
         Binding("N", "note", "Note", show=False),
+        Binding("R", "rerun", "Rerun", show=False),  # the form filled with the run's config
         Binding("o", "sort_by", "Sort"),  # a list of the columns to choose from
         Binding("s", "sort", "Sort", show=False),
         Binding("S", "sort_reverse", "Reverse", show=False),
@@ -356,6 +357,10 @@ class HistoryScreen(Screen):
             if message.records:
                 app_of(self).open_live(message.records[0])
             return
+        if message.purpose == "rerun":
+            if message.records:
+                app_of(self).rerun(message.records[0])
+            return
         if message.purpose == "note":
             if message.records:
                 self._ask_note(message.records[0])
@@ -433,6 +438,12 @@ class HistoryScreen(Screen):
                                 " ".join(printable(t) for t in summary.labels), "tags",
                                 lambda text: checked_tags(text.split()),
                                 lambda tags: f"tags of {summary.id}: {', '.join(tags) or 'none'}")
+
+    def action_rerun(self) -> None:
+        """Rerun the highlighted run with the same or changed config: the setup form, filled with it."""
+        summary = self.highlighted()
+        if summary is not None:
+            self._read_records([summary], "rerun")
 
     def action_note(self) -> None:
         """Write the highlighted run's note (empty clears it); its record, which holds the note, is read first."""

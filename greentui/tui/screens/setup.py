@@ -39,6 +39,7 @@ SUB_FIELDS: dict[str, tuple[str, Any]] = {
     "lora_r": ("lora", bool),
     "distill_temperature": ("distill_from", lambda v: bool(str(v).strip())),
     "distill_alpha": ("distill_from", lambda v: bool(str(v).strip())),
+    "deadline": ("start_when", lambda v: v == "low-carbon"),
 }
 
 

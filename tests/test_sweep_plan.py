@@ -111,3 +111,20 @@ def test_any_runs_group_by_technique_tags_against_a_chosen_baseline(store_path) 
     assert "| lora8 | 2 | 0.600000 ± 0.141421 | -0.500000 (-45.5 %) |" in text
     with pytest.raises(SweepError, match="no run 'nope'"):
         runs_selection(store, ["nope"], baseline_id="r0")
+
+
+def test_several_values_of_one_key_are_levels_run_alone_never_combined() -> None:
+    from greentui.presets import preset
+    from greentui.sweep.plan import SweepError, parse_techniques, plan_runs
+
+    base = preset("tiny")
+    techniques = parse_techniques("power_limit_w=150,power_limit_w=200,lora=true", base)
+    ablation = plan_runs(base, techniques, "ablation", 1)
+    assert [r.role for r in ablation] == ["baseline", "power_limit_w=150", "power_limit_w=200", "lora",
+                                          "power_limit_w=150+lora"]
+    assert ablation[2].changes["power_limit_w"] == 200
+    grid = plan_runs(base, techniques, "grid", 1)
+    assert [r.role for r in grid][-2:] == ["power_limit_w=150+lora", "power_limit_w=200+lora"]
+    assert all("power_limit_w=150+power_limit_w=200" not in r.role for r in grid)
+    with pytest.raises(SweepError, match="power_limit_w=150 is given twice"):
+        parse_techniques("power_limit_w=150,power_limit_w=150", base)

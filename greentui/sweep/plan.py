@@ -39,8 +39,10 @@ def parse_techniques(text: str, baseline: RunConfig) -> list[tuple[str, Any]]:
         value = getattr(baseline.with_values(**{key: raw.strip()}), key)  # bad key or value: ConfigError names it
         if value == getattr(baseline, key):
             raise SweepError(f"technique {key}={raw.strip()} is the baseline's own value: nothing to study")
-        if any(k == key for k, _ in pairs):
-            raise SweepError(f"technique key '{key}' is given twice")
+        if (key, value) in pairs:
+            raise SweepError(f"technique {key}={raw.strip()} is given twice")
+        # A key may come with several values (power_limit_w=150,power_limit_w=200): levels of one
+        # technique, each run against the baseline, never combined with each other.
         pairs.append((key, value))
     if not pairs:
         raise SweepError("no techniques given: --techniques KEY=VALUE[,KEY=VALUE...]")
@@ -52,28 +54,39 @@ def role_of(keys: tuple[str, ...]) -> str:
     return "+".join(keys) or BASELINE
 
 
+def _names(techniques: list[tuple[str, Any]]) -> list[str]:
+    """Each technique's name in roles: its key, or `key=value` where the key comes with several values."""
+    keys = [k for k, _ in techniques]
+    return [k if keys.count(k) == 1 else f"{k}={v}" for k, v in techniques]
+
+
 def plan_runs(baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str, repeats: int,
               allow_large: bool = False) -> list[PlannedRun]:
-    """Every run the sweep makes, config by config, each config `repeats` times (seed, seed+1, ...)."""
+    """Every run the sweep makes, config by config, each config `repeats` times (seed, seed+1, ...).
+
+    Two values of one key are two levels of a technique: each is run alone against the baseline, and
+    no combination holds both (ablation: "all together" takes each key once, its first value)."""
     if plan not in PLANS:
         raise SweepError(f"plan {plan!r}: choose one of {', '.join(PLANS)}")
     if repeats < 1:
         raise SweepError(f"repeats {repeats}: at least 1")
-    keys = tuple(k for k, _ in techniques)
+    indexes = tuple(range(len(techniques)))
     if plan == "ablation":
-        combos = [(), *((k,) for k in keys)] + ([keys] if len(keys) > 1 else [])
+        firsts = tuple(i for i in indexes if all(techniques[j][0] != techniques[i][0] for j in range(i)))
+        combos = [(), *((i,) for i in indexes)] + ([firsts] if len(firsts) > 1 else [])
     else:
-        combos = [c for size in range(len(keys) + 1) for c in combinations(keys, size)]
+        combos = [c for size in range(len(indexes) + 1) for c in combinations(indexes, size)
+                  if len({techniques[i][0] for i in c}) == len(c)]
     total = len(combos) * repeats
     if plan == "grid" and total > GRID_LIMIT and not allow_large:
-        raise SweepError(f"a grid of {len(keys)} techniques x {repeats} repeats is {total} runs "
+        raise SweepError(f"a grid of {len(techniques)} techniques x {repeats} repeats is {total} runs "
                          f"(more than {GRID_LIMIT}); pass --yes to run them all")
-    values = dict(techniques)
+    names = _names(techniques)
     runs = []
     for combo in combos:
-        changes = {k: values[k] for k in combo}
+        changes = {techniques[i][0]: techniques[i][1] for i in combo}
         RunConfig.from_mapping(changes, base=baseline)  # every combination must be a valid config
         for repeat in range(repeats):
-            runs.append(PlannedRun(role_of(combo), {**changes, "seed": baseline.seed + repeat}, repeat))
+            runs.append(PlannedRun(role_of(tuple(names[i] for i in combo)), {**changes, "seed": baseline.seed + repeat},
+                                   repeat))
     return runs
-

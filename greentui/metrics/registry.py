@@ -185,7 +185,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("pruning_sparsity", "pruning sparsity", "sparsity", spec=".3f", statuses=INFERRED),
     # A sweep run pruned (greentui.sweep.prune_rule): where it was stopped, the energy its projection said
     # the whole run would take (the end of training, its final evaluation included), and that less what it used.
-    _count("pruned_at_step", "pruned at step", PRUNED),
+    _count("pruned_at_step", "pruned: judged at step", PRUNED),  # it stops a few steps later (`steps`)
     Metric("pruned_projected_kwh", "projected energy when pruned", "proj. kWh", "kWh", ".6f", statuses=PRUNED),
     Metric("pruned_saved_kwh", "energy saved by pruning the run", "saved kWh", "kWh", ".6f", statuses=PRUNED),
 )

@@ -38,7 +38,7 @@ def pruning_notes(facts: Mapping[str, Any] | None) -> list[str]:
         return []
     lines = [f"Pruned {run['run']} (`{run['id']}`): {run['reason'] or 'no reason stored'}." for run in facts["runs"]]
     full = facts["full_sweep_kwh"]
-    share = f", {facts['saved_kwh'] / full:.0%} of the full sweep's estimated {full:.6f} kWh" if full > 0 else ""
+    share = f", {facts['saved_kwh'] / full * 100:.0f} % of the full sweep's estimated {full:.6f} kWh" if full > 0 else ""
     lines.append(f"Pruning saved an estimated {facts['saved_kwh']:.6f} kWh{share}: the pruned runs' projected "
                  "energy to the end of training less what they used (the sweep used "
                  f"{facts['used_kwh']:.6f} kWh; the phases after training are not in the estimate, so it is low).")

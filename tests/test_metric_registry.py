@@ -80,7 +80,7 @@ def test_derived_metrics_treat_malformed_values_as_missing() -> None:
 
 def test_statuses_say_where_a_metric_can_exist() -> None:
     assert metric("energy_kwh").statuses == FINISHED and "crashed" in metric("emissions_kg").statuses
-    assert metric("accuracy").statuses == EVALUATED == frozenset({"completed", "stopped"})
+    assert metric("accuracy").statuses == EVALUATED == frozenset({"completed", "stopped", "pruned"})
     assert {"stopped", "failed", "diverged"} <= metric("duration_s").statuses
     assert "crashed" not in metric("samples_per_s").statuses and metric("samples_per_s").derived
     assert not metric("energy_kwh").derived

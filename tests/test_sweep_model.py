@@ -52,6 +52,9 @@ BROKEN = {
     "bad-entry": {"entries": [{"role": "baseline", "changes": {"epochs": [1]}, "repeat": 0, "run_id": None}]},
     "bad-repeat": {"entries": [{"role": "baseline", "changes": {}, "repeat": -1, "run_id": None}]},
     "escaping-id": {"id": "../../etc"},
+    "bad-prune": {"prune": "sometimes"},
+    "prune-not-text": {"prune": ["dominated"]},
+    "pruned-reproduction": {"plan": "reproduce", "prune": "dominated"},
 }
 
 
@@ -76,6 +79,19 @@ def test_a_broken_sweep_file_is_skipped_with_its_name(store_path: Path, case: st
     assert main(["--store", str(store_path), "sweep", "--list"]) == 0
     out = capsys.readouterr()
     assert good.id in out.out and str(broken) in out.err
+
+
+def test_a_sweep_remembers_whether_it_prunes_and_older_files_do_not(store_path: Path) -> None:
+    store = RunStore(store_path)
+    techniques = parse_techniques("label_smoothing=0.1", SHORT)
+    sweep = create_sweep(store, SHORT, techniques, "grid", 1, plan_runs(SHORT, techniques, "grid", 1), "dominated")
+    path = sweeps_dir(store) / f"{sweep.id}.json"
+    assert read_sweep_file(path).prune == "dominated" and json.loads(path.read_text())["prune"] == "dominated"
+    doc = json.loads(path.read_text())
+    del doc["prune"]  # written before pruning existed
+    assert parse_sweep(doc, "old.json").prune == "off"
+    with pytest.raises(SweepFileError, match=r"sweep file x\.json: prune 'always' is not one of off, dominated"):
+        parse_sweep({**doc, "prune": "always"}, "x.json")
 
 
 def test_parse_names_the_field_at_fault() -> None:

@@ -27,6 +27,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                        help="ablation: baseline, each alone, all together; grid: every combination")
     sweep.add_argument("--repeats", type=int, default=1, help="runs per config, seeds seed, seed+1, ...")
     sweep.add_argument("--yes", action="store_true", help="run a large grid without asking")
+    sweep.add_argument("--prune", choices=("off", "dominated"), default="off",
+                       help="dominated: at 25 %% and 50 %% of a run's steps, stop it as pruned when another config "
+                            "is clearly better on both accuracy and projected energy (never the baseline)")
     sweep.add_argument("--resume", nargs="?", const="", metavar="SWEEP_ID",
                        help="finish an interrupted sweep (all unfinished ones without an id)")
     sweep.add_argument("--detach", action="store_true",
@@ -66,6 +69,9 @@ def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
     )
 
     store = RunStore(store_path)
+    if args.prune != "off" and (args.list or args.resume is not None):
+        raise SweepError(f"--prune {args.prune}: pruning is chosen when a sweep is planned; "
+                         "--resume goes on as the sweep's file says")
     if args.list:
         print("\n".join(progress_line(store, sweep) for sweep in all_sweeps(store)) or "no sweeps yet")
         return 0
@@ -86,9 +92,11 @@ def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
     techniques = parse_techniques(args.techniques, baseline)
     runs = plan_runs(baseline, techniques, args.plan, args.repeats, allow_large=args.yes)
     store.check()
-    sweep = create_sweep(store, baseline, techniques, args.plan, args.repeats, runs)
+    sweep = create_sweep(store, baseline, techniques, args.plan, args.repeats, runs, args.prune)
     roles = list(dict.fromkeys(r.role for r in runs))
-    print(f"sweep {sweep.id}: {len(runs)} runs ({len(roles)} configs x {args.repeats}): {', '.join(roles)}", flush=True)
+    print(f"sweep {sweep.id}: {len(runs)} runs ({len(roles)} configs x {args.repeats}): {', '.join(roles)}"
+          + ("; pruning dominated runs at 25 % and 50 % of their steps" if args.prune == "dominated" else ""),
+          flush=True)
     return _detach(store, sweep.id) if args.detach else _work_through(store, [sweep])
 
 

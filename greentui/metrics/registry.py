@@ -21,8 +21,9 @@ MISSING = "–"  # what every table shows for a metric a run does not have
 # every finished run has it, a crashed one from its events; training figures exist wherever
 # training started; evaluation figures only where an evaluation ran (a stop evaluates first).
 MEASURED = FINISHED
-TRAINED = frozenset({"completed", "stopped", "failed", "diverged"})
-EVALUATED = frozenset({"completed", "stopped"})
+TRAINED = frozenset({"completed", "stopped", "failed", "diverged", "pruned"})
+EVALUATED = frozenset({"completed", "stopped", "pruned"})  # a pruned run is stopped: it evaluates first
+PRUNED = frozenset({"pruned"})
 # The inference phase runs after training and evaluation, on a run that completed (config
 # inference_samples); a run without the phase, and every older record, has none of its figures.
 INFERRED = frozenset({"completed"})
@@ -185,6 +186,11 @@ METRICS: tuple[Metric, ...] = (
            statuses=INFERRED),
     # Config pruning: the fraction of weights (magnitude) or attention heads (heads) removed.
     Metric("pruning_sparsity", "pruning sparsity", "sparsity", spec=".3f", statuses=INFERRED),
+    # A sweep run pruned (greentui.sweep.prune_rule): where it was stopped, the energy its projection said
+    # the whole run would take (the end of training, its final evaluation included), and that less what it used.
+    _count("pruned_at_step", "pruned: judged at step", PRUNED),  # it stops a few steps later (`steps`)
+    Metric("pruned_projected_kwh", "projected energy when pruned", "proj. kWh", "kWh", ".6f", statuses=PRUNED),
+    Metric("pruned_saved_kwh", "energy saved by pruning the run", "saved kWh", "kWh", ".6f", statuses=PRUNED),
 )
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
 

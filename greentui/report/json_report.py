@@ -38,6 +38,7 @@ def _run(record: RunRecord, row: str | None) -> dict[str, Any]:
 def json_text(selection: Selection) -> str:
     """Everything the other formats show, with plain numbers (None where a side has none)."""
     from greentui.report.appendix import appendix_facts
+    from greentui.report.pruning import pruning_facts
 
     doc = {"schema": SCHEMA, "title": selection.title, "notes": selection.notes,
            "lifetime_predictions": selection.rows[0].lifetime_predictions if selection.rows else None,
@@ -46,6 +47,7 @@ def json_text(selection: Selection) -> str:
                          "fewer than two completed runs",
            "rows": [_row(row) for row in selection.rows],
            "runs": [_run(r, selection.role_of.get(r.id)) for r in selection.records],
-           "appendix": appendix_facts(selection)}
+           "appendix": appendix_facts(selection),
+           "pruning": pruning_facts(selection.records)}  # null where no run was pruned
     # Stored text is kept exact; json escapes control characters, so the file is safe to print.
     return json.dumps(doc, indent=2, default=str) + "\n"

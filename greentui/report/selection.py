@@ -44,6 +44,7 @@ def sweep_selection(store: RunStore, sweep_or_id: Sweep | str, include_contended
                     predictions: float = DEFAULT_LIFETIME_PREDICTIONS) -> Selection:
     """A sweep's runs (the sweep, or its id or a unique prefix of it), one row per planned combination, in plan order."""
     from greentui.report.attribution import contended_note
+    from greentui.report.pruning import pruning_facts, pruning_notes
     from greentui.report.tables import measurement_note
     from greentui.sweep.plan import BASELINE
     from greentui.sweep.queue import load_sweep
@@ -55,13 +56,16 @@ def sweep_selection(store: RunStore, sweep_or_id: Sweep | str, include_contended
     rows.sort(key=lambda row: order.index(row.role) if row.role in order else len(order))
     completed = sum(1 for r in records if r.status == "completed")  # contended ones too: their note says they are out
     left_out = len(records) - completed
+    pruned = sum(1 for r in records if r.status == "pruned")
     base = sweep.baseline
     notes = [f"Plan {sweep.plan}, {sweep.repeats} repeat(s), techniques {sweep.techniques_text()}; baseline "
              f"{base.model} on {base.dataset}, {base.epochs:g} epochs, batch {base.batch_size}, "
              f"lr {base.learning_rate:g}.",
              f"{completed} completed run(s) of {len(sweep.entries)} planned"
-             + (f"; {left_out} not completed (left out)" if left_out else "") + "."]
+             + (f"; {left_out} not completed (left out{f', {pruned} of them pruned' if pruned else ''})"
+                if left_out else "") + "."]
     notes += filter(None, [contended_note(records, include_contended), measurement_note(records)])
+    notes += pruning_notes(pruning_facts(records))
     return Selection(f"Sweep {sweep.id}", notes, rows, records, role_of, f"sweep {sweep.id}")
 
 

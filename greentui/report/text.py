@@ -45,7 +45,7 @@ def one_line_summary(record: RunRecord) -> str:
     if deployed:
         parts.append(deployed)
     note = carbon_note(record)
-    why = f"; {record.error}" if record.status == "stopped" and record.error else ""
+    why = f"; {record.error}" if record.status in ("stopped", "pruned") and record.error else ""
     contended = contention_text(record.measurement)
     warning = f"; ⚠ contended: {contended}" if contended else ""
     simulated = "; simulated GPU (a test, not a measurement)" if is_simulated(record.measurement) else ""

@@ -9,7 +9,9 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any, Mapping
 
-STATUSES = ("running", "completed", "failed", "stopped", "crashed", "diverged")
+STATUSES = ("running", "completed", "failed", "stopped", "crashed", "diverged", "pruned")
+# `pruned`: a sweep run stopped early because another config beat it clearly (greentui.sweep.prune_rule);
+# like `stopped` it keeps its figures so far, and a sweep never runs it again.
 FINISHED = frozenset(STATUSES) - {"running"}
 
 

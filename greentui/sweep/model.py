@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from greentui.config import ConfigError, RunConfig
-from greentui.sweep.plan import FILE_PLANS, PlannedRun, SweepError
+from greentui.sweep.plan import FILE_PLANS, PLANS, PRUNE_MODES, PlannedRun, SweepError
 
 # A config value as JSON holds it; a change is (key, value) in the order it was planned.
 Value = str | int | float | bool
@@ -62,13 +62,14 @@ class Sweep:
     techniques: tuple[Change, ...]
     baseline: RunConfig
     entries: tuple[SweepEntry, ...]
+    prune: str = "off"  # `dominated`: stop runs another config clearly beats (greentui.sweep.prune_rule)
 
     @classmethod
     def planned(cls, sweep_id: str, created_at: str, baseline: RunConfig, techniques: list[tuple[str, Any]],
-                plan: str, repeats: int, runs: list[PlannedRun]) -> Sweep:
+                plan: str, repeats: int, runs: list[PlannedRun], prune: str = "off") -> Sweep:
         """A new sweep from its plan, no run launched yet."""
         return cls(sweep_id, created_at, plan, repeats, tuple((k, v) for k, v in techniques), baseline,
-                   tuple(SweepEntry(r.role, tuple(r.changes.items()), r.repeat) for r in runs))
+                   tuple(SweepEntry(r.role, tuple(r.changes.items()), r.repeat) for r in runs), prune)
 
     def with_run(self, index: int, run_id: str) -> Sweep:
         """This sweep with entry `index` noted as having made run `run_id`."""
@@ -90,7 +91,7 @@ def sweep_to_doc(sweep: Sweep) -> dict[str, Any]:
     return {"id": sweep.id, "created_at": sweep.created_at, "plan": sweep.plan, "repeats": sweep.repeats,
             "techniques": [[k, v] for k, v in sweep.techniques], "baseline": sweep.baseline.to_dict(),
             "entries": [{"role": e.role, "changes": dict(e.changes), "repeat": e.repeat, "run_id": e.run_id}
-                        for e in sweep.entries]}
+                        for e in sweep.entries], "prune": sweep.prune}
 
 
 def read_sweep_file(path: Path) -> Sweep:
@@ -135,9 +136,14 @@ def parse_sweep(doc: object, source: str) -> Sweep:
     entries = doc.get("entries")
     if not isinstance(entries, list):
         raise bad("entries", "is not a list")
+    prune = doc.get("prune", "off")  # files from before pruning have none: they never prune
+    if prune not in PRUNE_MODES:
+        raise bad("prune", f"{prune!r} is not one of {', '.join(PRUNE_MODES)}")
+    if prune != "off" and plan not in PLANS:
+        raise bad("prune", f"{prune!r}: only {' and '.join(PLANS)} sweeps prune")
     sweep = Sweep(sweep_id, _text(doc, "created_at", bad), plan, repeats,
                   tuple((k, v) for k, v in techniques), baseline,
-                  tuple(_entry(e, f"entries[{i}]", bad) for i, e in enumerate(entries)))
+                  tuple(_entry(e, f"entries[{i}]", bad) for i, e in enumerate(entries)), prune)
     for index, entry in enumerate(sweep.entries):
         try:
             sweep.config_of(entry)

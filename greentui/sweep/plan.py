@@ -13,6 +13,7 @@ REPRODUCE = "reproduce"  # a sweep `greentui reproduce` made from a study file: 
 FILE_PLANS = (*PLANS, REPRODUCE)  # what a sweep file may hold
 GRID_LIMIT = 32  # runs a grid may plan without --yes: 2^5 configs, or 2^4 with two repeats
 BASELINE = "baseline"
+PRUNE_MODES = ("off", "dominated")  # `--prune`: dominated stops runs another config clearly beats (prune_rule.py)
 
 
 class SweepError(ValueError):

@@ -8,7 +8,8 @@ a finished one again.
 A run that ended failed, crashed, stopped or diverged is finished too: its outcome is the
 result, and the report leaves it out of the figures and says how many it left out. It is not
 run again, because a failure that repeats (out of memory, say) would loop, and re-running only
-the failed repeats would quietly favour the lucky ones. To retry, plan a new sweep.
+the failed repeats would quietly favour the lucky ones. To retry, plan a new sweep. A run the
+sweep pruned (`--prune dominated`, greentui.sweep.pruner) is finished in the same way.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from greentui.store.record import RunRecord, new_run_id, utc_now
 from greentui.store.run_store import RunStore
 from greentui.sweep.model import Sweep, SweepEntry, SweepFileError, read_sweep_file, sweep_to_doc
 from greentui.sweep.plan import PlannedRun, SweepError
+from greentui.sweep.pruner import Pruner
 
 POLL_S = 1.0
 
@@ -51,9 +53,9 @@ def warn_on_stderr(problem: str) -> None:
 
 
 def create_sweep(store: RunStore, baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str,
-                 repeats: int, runs: list[PlannedRun]) -> Sweep:
+                 repeats: int, runs: list[PlannedRun], prune: str = "off") -> Sweep:
     """Write a new sweep's queue file and return it."""
-    sweep = Sweep.planned(new_run_id(), utc_now(), baseline, techniques, plan, repeats, runs)
+    sweep = Sweep.planned(new_run_id(), utc_now(), baseline, techniques, plan, repeats, runs, prune)
     os.makedirs(sweeps_dir(store), mode=0o700, exist_ok=True)
     save_sweep(store, sweep)
     return sweep
@@ -147,6 +149,7 @@ def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
         raise SweepBusy(f"sweep {sweep.id} is being run by another greentui already") from None
     try:
         total = len(sweep.entries)
+        pruner = Pruner(store, say)
         for index, entry in enumerate(sweep.entries):
             if should_stop():
                 break
@@ -165,7 +168,7 @@ def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
                 say(f"{label}: run {record.id} still going, waiting for it")
             sweep = sweep.with_run(index, record.id)
             save_sweep(store, sweep)
-            final = wait_for(store, record.id, should_stop)
+            final = wait_for(store, record.id, should_stop, pruner.watcher(sweep, entry, record.id))
             if final is not None:
                 say(f"{label}: {final.status}" + (f": {final.error}" if final.error else ""))
     finally:
@@ -173,8 +176,10 @@ def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
     return sweep
 
 
-def wait_for(store: RunStore, run_id: str, should_stop: Callable[[], bool] = lambda: False) -> RunRecord | None:
-    """Poll until the run has ended (a vanished worker is marked crashed); None when told to stop waiting."""
+def wait_for(store: RunStore, run_id: str, should_stop: Callable[[], bool] = lambda: False,
+             on_poll: Callable[[], None] | None = None) -> RunRecord | None:
+    """Poll until the run has ended (a vanished worker is marked crashed); None when told to stop waiting.
+    `on_poll` is called on each poll while the run goes on (the pruner's watch)."""
     while not should_stop():
         record = store.get(run_id)
         if record is None or record.finished:
@@ -186,5 +191,7 @@ def wait_for(store: RunStore, run_id: str, should_stop: Callable[[], bool] = lam
             record = store.get(run_id)
             if record is None or record.finished:
                 return record
+        if on_poll is not None:
+            on_poll()
         time.sleep(POLL_S)
     return None

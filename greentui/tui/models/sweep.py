@@ -23,6 +23,7 @@ class SweepProgress:
     running: str | None = None
     skipped: tuple[str, ...] = ()
     energy_changes: tuple[tuple[str, float], ...] = ()  # (technique row, Δ energy % against the baseline): the chart
+    pruned: int = 0  # runs the sweep stopped early (`--prune dominated`)
 
     def status_text(self, runner_busy: bool) -> str:
         """The status line above the table."""
@@ -31,6 +32,7 @@ class SweepProgress:
             return "no sweep yet: fill in the techniques and press ctrl+r"
         return (f"sweep {sweep.id} · {sweep.plan} of {sweep.techniques_text()} × {sweep.repeats} · "
                 f"{self.finished} of {len(sweep.entries)} runs finished"
+                + (f" ({self.pruned} pruned)" if self.pruned else "")
                 + (f" · running: {self.running}" if self.running else "")
                 + ("" if runner_busy or self.finished == len(sweep.entries)
                    else " · paused: it resumes on the next greentui"))
@@ -51,7 +53,8 @@ def sweep_rows(store: RunStore, sweep: Sweep) -> SweepProgress:
     changes = tuple((printable(r.role), pct) for r in rows[1:] if (pct := r.change_pct["energy"]) is not None)
     running = next((f"{r.sweep.get('role')} #{r.sweep.get('repeat', 0) + 1}" for r in records
                     if r.status == "running"), None)
-    return SweepProgress(sweep, tuple(cells), sum(1 for r in records if r.finished), running, energy_changes=changes)
+    return SweepProgress(sweep, tuple(cells), sum(1 for r in records if r.finished), running, energy_changes=changes,
+                         pruned=sum(1 for r in records if r.status == "pruned"))
 
 
 def newest_sweep_progress(store: RunStore) -> SweepProgress:

@@ -8,7 +8,8 @@ from textual.widgets import Static
 from greentui.metrics.registry import fmt, fmt_duration, metric
 from greentui.tui.models.live import LiveSnapshot
 
-STATUS_STYLES = {"running": "bold yellow", "completed": "bold green", "stopped": "bold magenta"}
+STATUS_STYLES = {"running": "bold yellow", "completed": "bold green", "stopped": "bold magenta",
+                 "pruned": "bold magenta"}
 # The figures of the strip's second line: LiveSnapshot fields named by their metric keys.
 FIGURES = ("samples_per_s", "accuracy", "energy_kwh")
 

@@ -128,3 +128,22 @@ def test_several_values_of_one_key_are_levels_run_alone_never_combined() -> None
     assert all("power_limit_w=150+power_limit_w=200" not in r.role for r in grid)
     with pytest.raises(SweepError, match="power_limit_w=150 is given twice"):
         parse_techniques("power_limit_w=150,power_limit_w=150", base)
+
+
+def test_the_report_names_the_lowest_energy_cap_within_the_time_budget() -> None:
+    from greentui.report.power_caps import cap_notes
+
+    records = [run("baseline", 1.0, 100, 0.8), run("baseline", 1.0, 100, 0.8),
+               run("power_limit_w=250", 0.95, 104, 0.8), run("power_limit_w=250", 0.95, 104, 0.8),
+               run("power_limit_w=200", 0.85, 108, 0.8), run("power_limit_w=200", 0.85, 108, 0.8),
+               run("power_limit_w=150", 0.80, 130, 0.8), run("power_limit_w=150", 0.80, 130, 0.8),
+               run("power_limit_w=150+lora", 0.5, 90, 0.7)]
+    rows = attribute(completed_groups(records, lambda r: r.sweep["role"]))
+    [note] = cap_notes(rows, 10.0)
+    # 150 W saves most but is 30 % slower: within +10 %, 200 W is the pick; a combination is no cap row.
+    assert note.startswith("Power caps: within a time budget of +10 % against the uncapped baseline, "
+                           "power_limit_w=200 uses the least energy: -15.0 %, time +8.0 %")
+    assert "over the budget: power_limit_w=150 (time +30.0 %)" in note and "lora" not in note
+    assert "power_limit_w=150 uses the least energy: -20.0 %" in cap_notes(rows, 50.0)[0]
+    assert cap_notes(rows, 1.0)[0].startswith("Power caps: none keeps within a time budget of +1 %")
+    assert cap_notes(rows[:1]) == []  # no cap rows: nothing said

@@ -51,6 +51,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                         help="also write the figures (SVG, PDF, PNG) to DIR; needs matplotlib (greentui[report])")
     report.add_argument("--include-contended", action="store_true",
                         help="keep runs whose devices other work shared (left out by default)")
+    report.add_argument("--time-budget", metavar="PCT", type=float, default=None,
+                        help="slowdown against the baseline within which the lowest-energy power cap is named "
+                             "(default 10)")
     report.add_argument("--lifetime-predictions", metavar="N",
                         help="predictions over the model's life, for the lifetime energy (default 1,000,000)")
 
@@ -160,6 +163,7 @@ def cmd_report(args: argparse.Namespace, store_path: Path) -> int:
 
 def report_selection(args: argparse.Namespace, store: RunStore) -> Selection:
     """The runs `greentui report` was asked about: a sweep, --runs against --baseline, or --where."""
+    from greentui.report.power_caps import DEFAULT_TIME_BUDGET_PCT
     from greentui.report.selection import runs_selection, sweep_selection, where_selection
     from greentui.sweep.plan import SweepError
 
@@ -177,7 +181,10 @@ def report_selection(args: argparse.Namespace, store: RunStore) -> Selection:
             raise SweepError("--where '': give a filter, e.g. --where 'tech:lora status:completed'")
         return where_selection(store, args.where, args.baseline, args.include_contended, predictions)
     if args.sweep_id:
-        return sweep_selection(store, args.sweep_id, args.include_contended, predictions)
+        budget = DEFAULT_TIME_BUDGET_PCT if args.time_budget is None else args.time_budget
+        if not 0 <= budget <= 1000:
+            raise SweepError(f"--time-budget {args.time_budget:g}: a slowdown in % from 0 to 1000")
+        return sweep_selection(store, args.sweep_id, args.include_contended, predictions, budget)
     raise SweepError("name a sweep (greentui report SWEEP_ID), runs (--runs ID... --baseline ID) or a filter (--where)")
 
 

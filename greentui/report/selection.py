@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from greentui.report.attribution import DEFAULT_LIFETIME_PREDICTIONS, Attribution
+from greentui.report.power_caps import DEFAULT_TIME_BUDGET_PCT
 
 if TYPE_CHECKING:
     from greentui.store.record import RunRecord
@@ -41,9 +42,14 @@ def _grouped(records: Sequence[RunRecord], role: Callable[[RunRecord], str], bas
 
 
 def sweep_selection(store: RunStore, sweep_or_id: Sweep | str, include_contended: bool = False,
-                    predictions: float = DEFAULT_LIFETIME_PREDICTIONS) -> Selection:
-    """A sweep's runs (the sweep, or its id or a unique prefix of it), one row per planned combination, in plan order."""
+                    predictions: float = DEFAULT_LIFETIME_PREDICTIONS,
+                    time_budget_pct: float = DEFAULT_TIME_BUDGET_PCT) -> Selection:
+    """A sweep's runs (the sweep, or its id or a unique prefix of it), one row per planned combination, in plan order.
+
+    `time_budget_pct`: the slowdown against the baseline within which the power caps' note picks the
+    lowest-energy cap (greentui.report.power_caps)."""
     from greentui.report.attribution import contended_note
+    from greentui.report.power_caps import cap_notes
     from greentui.report.pruning import pruning_facts, pruning_notes
     from greentui.report.tables import measurement_note
     from greentui.sweep.plan import BASELINE
@@ -66,6 +72,7 @@ def sweep_selection(store: RunStore, sweep_or_id: Sweep | str, include_contended
                 if left_out else "") + "."]
     notes += filter(None, [contended_note(records, include_contended), measurement_note(records)])
     notes += pruning_notes(pruning_facts(records))
+    notes += cap_notes(rows, time_budget_pct)
     return Selection(f"Sweep {sweep.id}", notes, rows, records, role_of, f"sweep {sweep.id}")
 
 

@@ -238,3 +238,24 @@ async def test_g_in_the_live_view_tells_a_waiting_run_to_start(tmp_path: Path) -
         await pilot.press("g")
         await pilot.pause()
         assert (run_dir / START_NOW_FILE).exists()
+
+
+@pytest.mark.slow
+def test_a_low_carbon_sweep_waits_once_for_a_window_all_its_runs_fit_in(store_path: Path, tmp_path: Path) -> None:
+    now = time.time()
+    # Two runs of 1 h each (no earlier run says otherwise): the clean stretch, from 8 s on, holds both.
+    forecast = write_forecast(tmp_path / "f.csv", [(now - 60, 400), (now + 8, 100), (now + 3 * H, 400),
+                                                   (now + 4 * H, 400)])
+    result = greentui("sweep", *SHORT, "--set", "start_when=low-carbon", "--set", "deadline=5h",
+                      "--techniques", "label_smoothing=0.1", store=store_path,
+                      env={"GREENTUI_CARBON_FORECAST": str(forecast)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    first, second = sorted(RunStore(store_path).all(), key=lambda r: r.created_at)
+    assert first.status == second.status == "completed"
+    waited = first.measurement["carbon_timing"]
+    assert waited["scope"] == "sweep of 2 runs" and waited["estimated_s"] == 2 * 3600.0
+    assert waited["window_g"] == 100.0 and waited["waited_s"] >= 5 and waited["started"] == "in the window"
+    follower = second.measurement["carbon_timing"]
+    assert follower["sweep_window"]["waited_in"] == first.id and follower.get("waited_s") == 0.0
+    assert follower["sweep_window"]["planned_start"] == waited["planned_start"]
+    assert second.metrics["emissions_kg"] == pytest.approx(second.metrics["energy_kwh"] * 0.100, rel=0.02)

@@ -155,3 +155,22 @@ async def test_the_sweep_form_starts_on_its_first_row_and_shows_where_the_focus_
         await pilot.press("shift+tab")  # leaving the box shows what `01` is read as
         await pilot.pause()
         assert repeats.value == "1"
+
+
+async def test_pruning_is_chosen_in_the_form_and_kept_in_the_sweep_file(tmp_path):
+    from textual.widgets import Select
+
+    app = create_app(tmp_path / "runs.json", attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_to(pilot, "f4", SweepScreen)
+        screen = app.screen
+        screen.query_one("#sweep-baseline", Input).value = SHORT
+        screen.query_one("#sweep-techniques", Input).value = "learning_rate=1e-7"
+        screen.query_one("#sweep-prune", Select).value = "dominated"
+        await pilot.pause()
+        assert "dominated runs pruned" in str(screen.query_one("#sweep-preview", Static).render())
+        await pilot.press("ctrl+r")
+        await wait_until_pilot(pilot, lambda: all_sweeps(RunStore(tmp_path / "runs.json")), "the sweep file")
+        app.sweep_runner.cancel()  # what is queued is the point here, not running it
+        [sweep] = all_sweeps(RunStore(tmp_path / "runs.json"))
+        assert sweep.prune == "dominated"

@@ -21,7 +21,7 @@ from greentui.preflight import check_loadable, offline_environment
 from greentui.runs.capabilities import check_runnable
 from greentui.runs.identity import identify
 from greentui.runs.process import track
-from greentui.runs.timing import plan_timing, save_series
+from greentui.runs.timing import Timing, plan_timing, save_series
 from greentui.store.atomic import make_private_dir, replace_text
 from greentui.store.layout import StoreError
 from greentui.store.record import RunRecord, new_run_id, utc_now
@@ -40,10 +40,11 @@ def default_name(config: RunConfig) -> str:
 
 def launch(config: RunConfig, store: RunStore, name: str | None = None,
            sweep: dict[str, Any] | None = None, allow_overlap: bool = False,
-           parent: RunRecord | None = None) -> RunRecord:
+           parent: RunRecord | None = None, timing: Timing | None = None) -> RunRecord:
     """Check everything, store the run as `running`, then start its worker; `sweep` tags a sweep's run.
 
     `parent`: a run whose saved model this run only deploys and measures (`greentui infer`), no training.
+    `timing`: the carbon timing chosen already (greentui.runs.timing); None: chosen here, for this run alone.
 
     The worker waits for its devices while another run holds them (greentui.runs.lease), unless
     `allow_overlap`, which its record keeps.
@@ -53,7 +54,8 @@ def launch(config: RunConfig, store: RunStore, name: str | None = None,
     store.check()
     online = check_loadable(config, store.path)
     check_runnable(config)  # fp16 on a machine without CUDA: refused now, not as a failed run seconds later
-    series, carbon = plan_timing(config, store)  # the intensity forecast, and a low-carbon run's window
+    # The intensity forecast, and a low-carbon run's window (a sweep's runs: chosen for the whole sweep).
+    series, carbon = timing if timing is not None else plan_timing(config, store)
     run_id = new_run_id()
     run_dir = store.runs_root / run_id
     launch_doc = {"run_id": run_id, "store": str(store.path.resolve()), "config": config.to_dict(),

@@ -27,9 +27,16 @@ LOOKED_AT = 50  # earlier runs read for a duration: the newest with the same tec
 TIMING_KEYS = ("start_when", "deadline")
 
 
-def plan_timing(config: RunConfig, store: RunStore, now: float | None = None) -> tuple[IntensitySeries | None, dict[str, Any]]:
+Timing = tuple[IntensitySeries | None, dict[str, Any]]  # the series, and launch.json's `carbon` part
+
+
+def plan_timing(config: RunConfig, store: RunStore, now: float | None = None,
+                then: list[RunConfig] | None = None) -> Timing:
     """The series (None: the country table) and launch.json's `carbon` part; ConfigError when
-    start_when = low-carbon has no forecast to go by."""
+    start_when = low-carbon has no forecast to go by.
+
+    `then`: the configs of the sweep's runs that follow this one, one after another: the window is
+    chosen for them all, so the whole sweep runs in it (the followers start at once: follower_timing)."""
     now = time.time() if now is None else now
     series, note = time_varying_source(config.country)
     static_g, _ = carbon_intensity(config.country)
@@ -41,12 +48,24 @@ def plan_timing(config: RunConfig, store: RunStore, now: float | None = None) ->
         raise ConfigError("start_when", f"low-carbon needs an intensity forecast: {note or f'set {URL_ENV} or {FILE_ENV}'}")
     deadline_s = parse_duration("deadline", config.deadline)
     estimated_s, estimate_from = _expected_duration(config, store)
+    if then:
+        estimates = [estimated_s, *(_expected_duration(c, store)[0] for c in then)]
+        estimated_s, estimate_from = sum(estimates), f"the sweep's {len(estimates)} runs, each as its config last took"
+        doc["scope"] = f"sweep of {len(estimates)} runs"
     window = best_window(series, now, estimated_s, deadline_s, static_g)
     doc.update(deadline_s=deadline_s, estimated_s=estimated_s, estimate_from=estimate_from,
                planned_start=window.start, window_g=round(window.mean_g, 1), now_g=round(window.now_mean_g, 1),
                expected_saving=round(window.saving, 4), fits_deadline=window.fits_deadline,
                intensity_now_g=series.at(now) if series.at(now) is not None else static_g)
     return series, doc
+
+
+def follower_timing(config: RunConfig, first: dict[str, Any], first_run: str) -> Timing:
+    """A sweep run after the one that waited: it starts at once, in the window chosen for the whole sweep."""
+    series, note = time_varying_source(config.country)
+    window = {k: first[k] for k in ("planned_start", "window_g", "deadline_s", "estimated_s") if k in first}
+    return series, {"start_when": config.start_when, "source": series.source if series else "country table",
+                    "note": note, "launched_at": time.time(), "sweep_window": {**window, "waited_in": first_run}}
 
 
 def save_series(run_dir: Path, series: IntensitySeries) -> None:

@@ -28,6 +28,7 @@ from greentui.config import RunConfig
 from greentui.runs.launch import launch
 from greentui.runs.process import pid_alive
 from greentui.runs.reconcile import reconcile
+from greentui.runs.timing import Timing
 from greentui.store.layout import write_atomically
 from greentui.store.record import RunRecord, new_run_id, utc_now
 from greentui.store.run_store import RunStore
@@ -150,6 +151,7 @@ def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
     try:
         total = len(sweep.entries)
         pruner = Pruner(store, say)
+        windows = SweepWindow(store, sweep)
         for index, entry in enumerate(sweep.entries):
             if should_stop():
                 break
@@ -162,7 +164,10 @@ def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
                 continue
             if record is None:
                 name = f"sweep {sweep.id[-4:]} {entry.label}"
-                record = launch(sweep.config_of(entry), store, name, sweep=entry.tag(sweep.id))
+                config = sweep.config_of(entry)
+                timing = windows.timing(config, index)
+                record = launch(config, store, name, sweep=entry.tag(sweep.id), timing=timing)
+                windows.launched(record, timing)
                 say(f"{label}: run {record.id} started")
             else:
                 say(f"{label}: run {record.id} still going, waiting for it")
@@ -174,6 +179,35 @@ def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
     finally:
         lock.release()
     return sweep
+
+
+class SweepWindow:
+    """A low-carbon sweep waits once, for a window its remaining runs fit in together, not run by run.
+
+    The first run launched here is planned with the runs that follow it (greentui.runs.timing); it
+    waits, and the runs after it start at once, each recording the window it ran in. A sweep resumed
+    later plans afresh for what is left."""
+
+    def __init__(self, store: RunStore, sweep: Sweep) -> None:
+        self.store, self.sweep = store, sweep
+        self.first: tuple[str, dict[str, Any]] | None = None  # the waiting run's id and its timing
+
+    def timing(self, config: RunConfig, index: int) -> Timing | None:
+        """The timing to launch entry `index` with; None: the launcher plans it (not a low-carbon sweep)."""
+        from greentui.runs.timing import follower_timing, plan_timing
+
+        if config.start_when != "low-carbon":
+            return None
+        if self.first is not None:
+            return follower_timing(config, self.first[1], self.first[0])
+        later = [self.sweep.config_of(e) for e in self.sweep.entries[index + 1:]
+                 if not ((r := entry_record(self.store, self.sweep, e)) and r.finished)]
+        return plan_timing(config, self.store, then=later)
+
+    def launched(self, record: RunRecord, timing: Timing | None) -> None:
+        """Note the run that waits for the sweep's window."""
+        if self.first is None and timing is not None and "planned_start" in timing[1]:
+            self.first = (record.id, timing[1])
 
 
 def wait_for(store: RunStore, run_id: str, should_stop: Callable[[], bool] = lambda: False,

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Header, Input, Label, Select, Static
 from greentui.config import RunConfig
 from greentui.presets import DEFAULT_PRESET, PRESETS
 from greentui.sweep.model import Sweep
-from greentui.sweep.plan import PLANS, PlannedRun, SweepError
+from greentui.sweep.plan import PLANS, PRUNE_MODES, PlannedRun, SweepError
 from greentui.tui.app_access import app_of
 from greentui.tui.models.sweep import SweepProgress
 from greentui.tui.widgets.charts import DeltaBars
@@ -89,6 +89,8 @@ class SweepScreen(Screen):
             yield Select([(p, p) for p in PLANS], value="ablation", allow_blank=False, id="sweep-plan", compact=True)
             yield Label("repeats", classes="sweep-label")
             yield Input("2", id="sweep-repeats", compact=True, type="integer")
+            yield Label("prune", classes="sweep-label")
+            yield Select([(m, m) for m in PRUNE_MODES], value="off", allow_blank=False, id="sweep-prune", compact=True)
         yield Static("", id="sweep-preview", markup=False)  # what the form would queue, or what is wrong with it
         yield Static("", id="sweep-status", markup=False)  # shows typed techniques
         yield DataTable(id="sweep-table", cursor_type="row", zebra_stripes=True)
@@ -131,7 +133,7 @@ class SweepScreen(Screen):
         except (ConfigError, SweepError, ValueError) as err:
             self.notify(in_form_words(str(err)), severity="error")
             return
-        self._create(baseline, techniques, plan, repeats, runs)
+        self._create(baseline, techniques, plan, repeats, runs, str(self.query_one("#sweep-prune", Select).value))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Say what the form would queue as it is typed."""
@@ -162,6 +164,8 @@ class SweepScreen(Screen):
         else:
             configs = len({r.role for r in runs})
             text = f"ctrl+r queues {plan}: {configs} configs × {repeats} repeat(s) = {len(runs)} runs"
+            if self.query_one("#sweep-prune", Select).value == "dominated":
+                text += "; dominated runs pruned at 25 % and 50 % of their steps"
         self.query_one("#sweep-preview", Static).update(text)
 
     def action_report(self) -> None:
@@ -179,13 +183,13 @@ class SweepScreen(Screen):
 
     @work(thread=True, group="sweep-create")
     def _create(self, baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str, repeats: int,
-                runs: list[PlannedRun]) -> None:
+                runs: list[PlannedRun], prune: str = "off") -> None:
         from greentui.store.run_store import StoreError
         from greentui.sweep.queue import create_sweep, sweeps_dir
 
         try:
             app_of(self).store.check()
-            sweep = create_sweep(app_of(self).store, baseline, techniques, plan, repeats, runs)
+            sweep = create_sweep(app_of(self).store, baseline, techniques, plan, repeats, runs, prune)
         except StoreError as err:
             self.post_message(SweepQueued(None, str(err)))
         except OSError as err:

@@ -243,8 +243,8 @@ async def test_g_in_the_live_view_tells_a_waiting_run_to_start(tmp_path: Path) -
 @pytest.mark.slow
 def test_a_low_carbon_sweep_waits_once_for_a_window_all_its_runs_fit_in(store_path: Path, tmp_path: Path) -> None:
     now = time.time()
-    # Two runs of 1 h each (no earlier run says otherwise): the clean stretch, from 8 s on, holds both.
-    forecast = write_forecast(tmp_path / "f.csv", [(now - 60, 400), (now + 8, 100), (now + 3 * H, 400),
+    # Two runs of 1 h each (no earlier run says otherwise): the clean stretch, from 15 s on, holds both.
+    forecast = write_forecast(tmp_path / "f.csv", [(now - 60, 400), (now + 15, 100), (now + 3 * H, 400),
                                                    (now + 4 * H, 400)])
     result = greentui("sweep", *SHORT, "--set", "start_when=low-carbon", "--set", "deadline=5h",
                       "--techniques", "label_smoothing=0.1", store=store_path,

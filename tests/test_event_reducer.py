@@ -18,6 +18,7 @@ from greentui.events.reducer import EVALUATING, FINISHED, LOADING, TRAINING, Run
 from greentui.events.schema import InfoEvent, PowerEvent, ProjectionEvent, StatusEvent, StepEvent, SummaryEvent
 from greentui.metrics.curves import curves_from_events
 from greentui.metrics.derived import derived_metrics
+from greentui.metrics.registry import metric
 from greentui.projection import training_end
 from greentui.runs.process import pid_alive
 from greentui.runs.reconcile import reconcile
@@ -248,13 +249,15 @@ async def test_a_killed_run_shows_the_same_derived_metrics_everywhere(store_path
     app = create_app(store_path, attach_running=False)
     async with app.run_test(size=SIZE) as pilot:
         await press_to(pilot, "f3", HistoryScreen)
-        await wait_until_pilot(pilot, lambda: "metrics:" in str(app.screen.query_one("#detail").render()),
-                               "the detail pane")
+        await wait_until_pilot(pilot, lambda: "figures:" in str(app.screen.query_one("#detail").render()),
+                               "the detail pane", timeout=120)
         detail = str(app.screen.query_one("#detail").render())
         for key, value in figures.items():
-            assert f"  {key} = {value:.6g}" in detail, (key, detail)
-        cells = [str(cell) for cell in app.screen.query_one(DataTable).get_row_at(0)]
-        assert cells[1] == "crashed" and cells[-1] == f"{figures['joules_per_sample']:.2f}"
+            assert metric(key).phrase(value) in detail, (key, detail)
+        table = app.screen.query_one(DataTable)
+        cells = dict(zip((str(c.label).rstrip(" ▲▼") for c in table.ordered_columns),
+                         (str(cell) for cell in table.get_row_at(0)), strict=True))
+        assert cells["status"] == "crashed" and cells["kWh"] == f"{ls_record['metrics']['energy_kwh']:.6f}", cells
 
 
 def test_once_training_is_over_the_measured_time_replaces_the_projected_one() -> None:

@@ -59,7 +59,9 @@ async def test_form_to_live_to_history_to_csv(tmp_path):
         table = history.query_one(DataTable)
         await wait_until_pilot(pilot, lambda: table.row_count == 1 and str(table.get_row_at(0)[1]).startswith("completed"),
                                "the completed run in history")
-        assert str(table.get_row_at(0)[4]) == f"{record.metric('accuracy'):.3f}"
+        cells = dict(zip((str(c.label).rstrip(" ▲▼") for c in table.ordered_columns),
+                         (str(cell) for cell in table.get_row_at(0)), strict=True))
+        assert cells["acc"] == f"{record.metric('accuracy'):.3f}", cells
 
         await pilot.press("space", "e")
         await pilot.pause()

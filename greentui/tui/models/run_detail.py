@@ -12,11 +12,16 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from greentui.config import KEYS, RunConfig
-from greentui.metrics.registry import fmt, fmt_duration
+from greentui.metrics.registry import fmt, fmt_duration, metric
 from greentui.report.printable import printable
 from greentui.report.text import one_line_summary
 from greentui.store.record import RunRecord
 from greentui.tui.models.run_page import measurement_lines
+
+# The figures the pane names, each as the registry phrases it (`41.5 samples/s`, `energy 0.000512 kWh`): the
+# table's columns may be hidden or cut, and the derived ones are worth seeing beside their inputs.
+DETAIL_METRICS = ("accuracy", "f1", "duration_s", "samples_per_s", "energy_kwh", "emissions_kg",
+                  "joules_per_sample", "ear_kwh", "inference_kwh_per_1k")
 
 # The hyper-parameters a reader looks for first, in the words of the line that shows them.
 KEY_SETTINGS: tuple[tuple[str, str], ...] = (("model", "model"), ("dataset", "dataset"),
@@ -66,6 +71,9 @@ def detail_pane_text(record: RunRecord) -> str:
                  f"finished {_when(record.finished_at)}")
     if record.parent_id:
         lines.append(f"deploys the saved model of run {printable(record.parent_id)} (greentui infer: no training)")
+    figures = [metric(key).phrase(value) for key in DETAIL_METRICS if (value := record.metric(key)) is not None]
+    if figures:
+        lines.append("figures: " + " · ".join(figures))
     lines += hyperparameter_lines(record.config, record.techniques())
     if record.measurement or record.hardware:
         lines += measurement_lines(record)

@@ -53,9 +53,10 @@ def live_action(record):
         app.open_live(record)
         for _ in range(600):  # until the run is half way (at most about 5 minutes)
             screen = app.screen
-            state = getattr(screen, "state", None)
-            if isinstance(screen, LiveScreen) and state.total_steps and state.step * 2 >= state.total_steps:
-                break
+            if isinstance(screen, LiveScreen):
+                snap = screen.state.snapshot()
+                if snap.total_steps and snap.step * 2 >= snap.total_steps:
+                    break
             await pilot.pause(0.5)
 
     return live

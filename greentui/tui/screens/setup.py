@@ -140,8 +140,11 @@ class SetupScreen(Screen):
         """The config keys as the user typed them."""
         return {key: f.raw_value for key, f in self.fields().items() if key in KEYS}
 
-    def validate_form(self) -> dict[str, str]:
-        """Show each field's reason, show or hide technique parameters; returns key -> reason."""
+    def validate_form(self, keep_status: bool = False) -> dict[str, str]:
+        """Show each field's reason, show or hide technique parameters; returns key -> reason.
+
+        `keep_status`: a valid form keeps the status line's message (`filled from run …`) rather
+        than `ready to run`, for a check the user did not cause (the machine's facts arriving)."""
         fields = self.fields()
         raw = self.raw_values()
         errors = {}
@@ -161,7 +164,8 @@ class SetupScreen(Screen):
         self.query_one("#run-button", Button).disabled = bool(errors)
         self._mark_edited(bool(errors))
         status = self.query_one("#form-status", Label)
-        status.update(f"{len(errors)} invalid: {', '.join(errors)}" if errors else "ready to run")
+        if errors or not keep_status:
+            status.update(f"{len(errors)} invalid: {', '.join(errors)}" if errors else "ready to run")
         status.set_class(bool(errors), "error")
         return errors
 
@@ -205,7 +209,7 @@ class SetupScreen(Screen):
         """Check the form again on the machine's facts (a failed probe leaves the form as it was)."""
         if message.facts is not None:
             self._facts = message.facts
-            self.validate_form()
+            self.validate_form(keep_status=True)
 
     def config(self) -> RunConfig:
         """The form as a validated config; raises ConfigError naming the first bad key."""

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import urllib.request
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -61,12 +62,8 @@ class IntensitySeries:
         """The intensity at `t`, or None outside what the series covers."""
         if not self.points or t < self.points[0][0] or t >= self.end:
             return None
-        value = self.points[0][1]
-        for start, g in self.points:
-            if start > t:
-                break
-            value = g
-        return value
+        # A window's mean asks this at every point of the series: a search, not a scan.
+        return self.points[bisect_right(self.points, (t, math.inf)) - 1][1]
 
     def to_doc(self) -> dict[str, Any]:
         """For the run folder: the series a run's CO2 was computed from, kept beside it."""

@@ -165,16 +165,24 @@ def cmd_export(args: argparse.Namespace, store_path: Path) -> int:
     return 0
 
 
-def cmd_stop(args: argparse.Namespace, store_path: Path) -> int:
-    """Stop a running run; it ends as `stopped` with its partial results."""
-    store = RunStore(store_path)
-    record = store.get(args.run_id)
+def _running(store: RunStore, run_id: str) -> RunRecord | int:
+    """The run, if its worker is going; else the exit code, its reason said on stderr (2: no such run)."""
+    record = store.get(run_id)
     if record is None:
-        print(f"greentui: no run {args.run_id!r} in {store_path}", file=sys.stderr)
+        print(f"greentui: no run {run_id!r} in {store.path}", file=sys.stderr)
         return 2
     if record.finished or not worker_alive(store, record):
         print(f"greentui: run {record.id} is not running (status {record.status})", file=sys.stderr)
         return 1
+    return record
+
+
+def cmd_stop(args: argparse.Namespace, store_path: Path) -> int:
+    """Stop a running run; it ends as `stopped` with its partial results."""
+    store = RunStore(store_path)
+    record = _running(store, args.run_id)
+    if isinstance(record, int):
+        return record
     print(f"stopping run {record.id}…", flush=True)
     graceful = stop(store, record)
     final = store.get(record.id) or record
@@ -187,13 +195,9 @@ def cmd_start_now(args: argparse.Namespace, store_path: Path) -> int:
     from greentui.runs.timing import start_now
 
     store = RunStore(store_path)
-    record = store.get(args.run_id)
-    if record is None:
-        print(f"greentui: no run {args.run_id!r} in {store_path}", file=sys.stderr)
-        return 2
-    if record.finished or not worker_alive(store, record):
-        print(f"greentui: run {record.id} is not running (status {record.status})", file=sys.stderr)
-        return 1
+    record = _running(store, args.run_id)
+    if isinstance(record, int):
+        return record
     from greentui.store.run_dirs import RunDirRefused
 
     try:

@@ -60,12 +60,13 @@ def plan_timing(config: RunConfig, store: RunStore, now: float | None = None,
     return series, doc
 
 
-def follower_timing(config: RunConfig, first: dict[str, Any], first_run: str) -> Timing:
-    """A sweep run after the one that waited: it starts at once, in the window chosen for the whole sweep."""
-    series, note = time_varying_source(config.country)
-    window = {k: first[k] for k in ("planned_start", "window_g", "deadline_s", "estimated_s") if k in first}
-    return series, {"start_when": config.start_when, "source": series.source if series else "country table",
-                    "note": note, "launched_at": time.time(), "sweep_window": {**window, "waited_in": first_run}}
+def follower_timing(config: RunConfig, first: Timing, first_run: str) -> Timing:
+    """A sweep run after the one that waited: it starts at once, in the window chosen for the whole sweep,
+    measured against the same series (the source is not asked again)."""
+    series, doc = first
+    window = {k: doc[k] for k in ("planned_start", "window_g", "deadline_s", "estimated_s") if k in doc}
+    return series, {"start_when": config.start_when, "source": doc["source"], "note": doc["note"],
+                    "launched_at": time.time(), "sweep_window": {**window, "waited_in": first_run}}
 
 
 def save_series(run_dir: Path, series: IntensitySeries) -> None:

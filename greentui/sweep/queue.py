@@ -190,7 +190,7 @@ class SweepWindow:
 
     def __init__(self, store: RunStore, sweep: Sweep) -> None:
         self.store, self.sweep = store, sweep
-        self.first: tuple[str, dict[str, Any]] | None = None  # the waiting run's id and its timing
+        self.first: tuple[str, Timing] | None = None  # the waiting run's id and its timing
 
     def timing(self, config: RunConfig, index: int) -> Timing | None:
         """The timing to launch entry `index` with; None: the launcher plans it (not a low-carbon sweep)."""
@@ -199,7 +199,7 @@ class SweepWindow:
         if config.start_when != "low-carbon":
             return None
         if self.first is not None:
-            return follower_timing(config, self.first[1], self.first[0])
+            return follower_timing(config, self.first[1], self.first[0])  # same series: one ask per sweep
         later = [self.sweep.config_of(e) for e in self.sweep.entries[index + 1:]
                  if not ((r := entry_record(self.store, self.sweep, e)) and r.finished)]
         return plan_timing(config, self.store, then=later)
@@ -207,7 +207,7 @@ class SweepWindow:
     def launched(self, record: RunRecord, timing: Timing | None) -> None:
         """Note the run that waits for the sweep's window."""
         if self.first is None and timing is not None and "planned_start" in timing[1]:
-            self.first = (record.id, timing[1])
+            self.first = (record.id, timing)
 
 
 def wait_for(store: RunStore, run_id: str, should_stop: Callable[[], bool] = lambda: False,

@@ -25,7 +25,7 @@ from greentui.runs.lease_files import LeaseDir, LeaseError, lease_dir_path, lock
 POLL_S = 0.25  # how often a waiter looks again: a run waits minutes, a quarter second is lost in that
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,120}\Z")
 
-__all__ = ["CPU", "Device", "Lease", "LeaseError", "LeaseStopped", "doctor_lines", "gpu_device"]
+__all__ = ["CPU", "Device", "Lease", "LeaseError", "LeaseStopped", "doctor_lines", "gpu_device", "held_keys"]
 
 
 class LeaseStopped(Exception):
@@ -231,5 +231,43 @@ def _device_state(folder: LeaseDir, key: str) -> str:
             return "free" + queue
         except BlockingIOError:
             return _held_by(fd) + queue
+    finally:
+        os.close(fd)
+
+
+def held_keys() -> set[str]:
+    """The keys of the devices whose lease some run holds right now, on this machine (for every user)."""
+    path = lease_dir_path()
+    if not os.path.lexists(path):
+        return set()
+    try:
+        folder = LeaseDir(path, create=False)
+    except LeaseError:
+        return set()
+    held = set()
+    with folder:
+        try:
+            names = folder.names()
+        except LeaseError:
+            return set()
+        for name in names:
+            key = name[: -len(".lock")] if name.endswith(".lock") else ""
+            if _KEY.match(key) and _is_held(folder, key):
+                held.add(key)
+    return held
+
+
+def _is_held(folder: LeaseDir, key: str) -> bool:
+    try:
+        fd = folder.open_file(f"{key}.lock", create=False)
+    except LeaseError:
+        return False
+    if fd is None:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # taken only while nobody holds it: dropped with the fd
+        return False
+    except BlockingIOError:
+        return True
     finally:
         os.close(fd)

@@ -80,6 +80,8 @@ def stop(store: RunStore, record: RunRecord, grace_s: float = STOP_GRACE_S) -> b
     Returns True when the worker stopped within the grace period and stored its own summary.
     StopRefused when the process cannot be verified as this run's worker on this host.
     """
+    if record.executor.get("kind") == "slurm":  # Slurm signals the job's processes wherever they run
+        return _cancel_batch_job(store, record, grace_s)
     if not worker_alive(store, record) or record.pid is None:
         return False
     identity = ProcessIdentity.from_doc(record.process)
@@ -96,6 +98,20 @@ def stop(store: RunStore, record: RunRecord, grace_s: float = STOP_GRACE_S) -> b
         _signal_group(pgid, signal.SIGKILL)
     store.update(record.id, status="stopped", finished_at=utc_now(), metrics=_killed_run_metrics(store, record),
                  error=f"worker did not stop within {grace_s:.0f} s and was killed")
+    return False
+
+
+def _cancel_batch_job(store: RunStore, record: RunRecord, grace_s: float) -> bool:
+    """scancel the run's job, then wait for its worker (if it had started) to store its own summary."""
+    from greentui.queue.batch import cancel_batch_job
+
+    cancel_batch_job(store, record)
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        current = store.get(record.id)
+        if current is None or current.finished:
+            return True
+        time.sleep(0.2)
     return False
 
 

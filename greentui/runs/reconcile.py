@@ -34,31 +34,41 @@ def reconcile(store: RunStore, say: Callable[[str], None] = lambda _line: None) 
         if row.status != "running":
             continue
         record = store.get(row.id)
-        if record is None or worker_alive(store, record) or launching(record):
+        if record is None or worker_alive(store, record) or launching(record) or queued_in_batch(record):
             continue
-        try:
-            run_dir = run_dir_of(store, record)
-        except RunDirRefused as err:  # a crafted record: its "folder" is never read or written
-            store.update(record.id, status="crashed", finished_at=utc_now(), error=str(err))
+        if settle(store, record, "crashed", VANISHED) == "crashed":
             crashed.append(record.id)
-            continue
-        events = read_all(run_dir / EVENTS_FILE)
-        run = fold(events)
-        _keep_curves(run_dir, stored_curves(run))
-        if run.final_status is not None:
-            # The worker finished but could not write the store (full disk, say): its events can.
-            summary = run.summary
-            measurement = dict(summary.measurement) if summary and summary.measurement else {}
-            phases = dict(summary.phases) if summary and summary.phases else {}
-            store.update(record.id, status=run.final_status, finished_at=utc_now(), metrics=final_metrics(run),
-                         measurement=measurement, phases=phases, error=run.reason)
-            continue
-        skipped = f" ({events.skipped} unreadable event lines skipped)" if events.skipped else ""
-        store.update(record.id, status="crashed", finished_at=utc_now(), metrics=final_metrics(run),
-                     error=VANISHED + skipped)
-        crashed.append(record.id)
     restore_dead_runs(store, say)
     return crashed
+
+
+def settle(store: RunStore, record: RunRecord, status: str, error: str) -> str:
+    """End a run whose worker is gone: its events' own final status if they have one, else `status` with
+    `error`; what its events recorded is kept (metrics, curves). Returns the status stored."""
+    try:
+        run_dir = run_dir_of(store, record)
+    except RunDirRefused as err:  # a crafted record: its "folder" is never read or written
+        store.update(record.id, status=status, finished_at=utc_now(), error=str(err))
+        return status
+    events = read_all(run_dir / EVENTS_FILE)
+    run = fold(events)
+    _keep_curves(run_dir, stored_curves(run))
+    if run.final_status is not None:
+        # The worker finished but could not write the store (full disk, say): its events can.
+        summary = run.summary
+        measurement = dict(summary.measurement) if summary and summary.measurement else {}
+        phases = dict(summary.phases) if summary and summary.phases else {}
+        store.update(record.id, status=run.final_status, finished_at=utc_now(), metrics=final_metrics(run),
+                     measurement=measurement, phases=phases, error=run.reason)
+        return run.final_status
+    skipped = f" ({events.skipped} unreadable event lines skipped)" if events.skipped else ""
+    store.update(record.id, status=status, finished_at=utc_now(), metrics=final_metrics(run), error=error + skipped)
+    return status
+
+
+def queued_in_batch(record: RunRecord) -> bool:
+    """A batch job whose worker has not started (no pid yet): the queue runner asks the batch system about it."""
+    return record.executor.get("kind") == "slurm" and record.pid is None
 
 
 def launching(record: RunRecord) -> bool:

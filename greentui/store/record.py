@@ -59,6 +59,7 @@ class RunRecord:
     parent_id: str | None = None  # `greentui infer`: the run whose saved model this one deployed
     tags: tuple[str, ...] = ()  # the user's labels (`greentui tag`, `t` in the history): `paper`, `final`
     notes: str = ""  # the user's free text (`greentui note`, `N` in the history)
+    executor: Mapping[str, Any] = field(default_factory=dict)  # where it ran: {kind: local|gpus|slurm, gpu, job_id, state}
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any], copy: bool = True) -> RunRecord:
@@ -118,7 +119,8 @@ class RunRecord:
 
 
 _FIELD_NAMES = tuple(f.name for f in fields(RunRecord))
-_MAPPINGS = ("config", "hardware", "measurement", "metrics", "curves", "versions", "sweep", "process", "phases")
+_MAPPINGS = ("config", "hardware", "measurement", "metrics", "curves", "versions", "sweep", "process", "phases",
+             "executor")
 _OPTIONAL_TEXTS = ("started_at", "finished_at", "error")
 
 

@@ -39,6 +39,19 @@ def run_devices() -> list[Device]:
     return [gpu_device(i, uuids[i]) for i in selection.indices] or [CPU]
 
 
+def pinned_devices(devices: list[Device]) -> list[Device]:
+    """A run the gpus executor pinned to a GPU holds that GPU's lease, not the CPU's, even where torch
+    trains on the CPU (the simulated GPU): the CPU is shared by the box's runs, and measured as shared."""
+    if devices != [CPU]:
+        return devices
+    from greentui.worker.power_limits import capped_devices
+
+    try:
+        return capped_devices() or devices
+    except Exception:  # noqa: BLE001 - no NVML: the CPU's lease, as any CPU run
+        return devices
+
+
 def take_lease(devices: list[Device], events: EventWriter, stop: threading.Event,
                allow_overlap: bool) -> tuple[Lease | None, dict[str, Any]]:
     """Wait for the devices (saying so as `waiting` phase events); the lease and what the record keeps of it.

@@ -29,6 +29,7 @@ from greentui.events.schema import (
 from greentui.metrics.curves import stored_curves
 from greentui.metrics.derived import derived_metrics
 from greentui.metrics.uncertainty import uncertainties
+from greentui.runs.identity import identify
 from greentui.store.curves import CURVES_FILE, save_curves
 from greentui.store.record import utc_now
 from greentui.store.run_dirs import MODEL_FOLDER
@@ -56,13 +57,17 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     _install_signal_handlers(stop_requested)
 
     events.emit(StatusEvent(status="running"))
+    # Its own identity too: a worker a batch system started (greentui.queue.slurm) has no launcher to note it.
+    identity = identify(os.getpid())
     _store_update(store, events, run_id, status="running", started_at=utc_now(), pid=os.getpid(),
-                  hardware=hardware_facts(), versions=library_versions())
+                  process=identity.to_doc() if identity else {}, hardware=hardware_facts(), versions=library_versions())
     heartbeat = _start_heartbeat(events)
 
     from greentui.worker.telemetry import Telemetry
 
-    telemetry = Telemetry(run_dir, config.country, events, config.pue)
+    # One of several runs the gpus executor placed on this box at once: the CPU and RAM are theirs together.
+    shared = dict(launch.get("executor") or {}).get("kind") == "gpus"
+    telemetry = Telemetry(run_dir, config.country, events, config.pue, shared_host=shared)
     clock = PhaseClock(events, telemetry.reading)
     status, error = "failed", None
     metrics: dict[str, Any] = {}
@@ -72,7 +77,7 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
     carbon: dict[str, Any] = {}  # launch.json's carbon timing, and how the wait went
     noted: dict[str, Any] = {}  # what training adds to the record's measurement (the teacher, when distilling)
     try:
-        from greentui.worker.devices import run_devices, take_lease
+        from greentui.worker.devices import pinned_devices, run_devices, take_lease
 
         # Never released here: the kernel frees the lease when this process is gone, so its own exit
         # (tearing torch and CodeCarbon down takes a core for a second or two) is not counted as
@@ -85,11 +90,12 @@ def execute(run_dir: Path, stop_requested: threading.Event | None = None) -> int
             carbon.update(wait_for_window(carbon, run_dir, events, stop_requested))
             if stop_requested.is_set():
                 raise LeaseStopped("stopped while waiting for a low-carbon window")
-        devices = run_devices()
+        pinned = dict(launch.get("executor") or {}).get("kind") == "gpus"
+        devices = pinned_devices(devices=run_devices()) if pinned else run_devices()
         if config.power_limit_w:  # a cap is the GPUs' for everyone: the run holds them, even training on the CPU
             from greentui.worker.power_limits import capped_devices
 
-            devices += capped_devices()
+            devices = list(dict.fromkeys(devices + capped_devices()))  # a pinned run's GPU once
         _lease, lease_doc = take_lease(devices, events, stop_requested, launch.get("allow_overlap") is True)
         if config.power_limit_w:
             noted["power_limit"] = _cap_power(config.power_limit_w, run_dir, events)

@@ -17,6 +17,7 @@ from greentui.carbon import carbon_intensity
 from greentui.events.log import EventWriter
 from greentui.events.schema import EnergyEvent, InfoEvent, PowerEvent
 from greentui.worker.nvml import NvmlSampler
+from greentui.worker.shared_host import SharedHost
 
 if TYPE_CHECKING:  # imported for real inside start's guard: CodeCarbon may fail to import
     from greentui.worker.codecarbon_readings import CodeCarbonTotals
@@ -30,7 +31,8 @@ TRACKING_MODE = "machine"  # CodeCarbon's default, passed explicitly so the reco
 class Telemetry:
     """Starts CodeCarbon and the NVML sampler, and emits power and cumulative energy events at ~1 Hz."""
 
-    def __init__(self, run_dir: Path, country: str, events: EventWriter, pue: float = 1.0) -> None:
+    def __init__(self, run_dir: Path, country: str, events: EventWriter, pue: float = 1.0,
+                 shared_host: bool = False) -> None:
         self.run_dir = run_dir
         self.country = country
         self.pue = pue  # CodeCarbon scales energy by it; NVML's own GPU figures are the GPU's alone
@@ -42,6 +44,8 @@ class Telemetry:
         self.nvml = NvmlSampler()
         self._offset: EnergyEvent | None = None  # totals left out of the run's figures (the idle baseline)
         self.contention: Any = None  # greentui.worker.contention.ContentionSampler, once started
+        # With other runs on the box at once (the gpus executor): CPU and RAM split by greentui.worker.shared_host.
+        self.shared: SharedHost | None = SharedHost() if shared_host else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="greentui-telemetry", daemon=True)
 
@@ -109,7 +113,8 @@ class Telemetry:
                                                f"({gap['error']}): its energy from then on is not measured"))
         if live is not None:
             data, measured_at = live
-            self._remember(self._rebased(_energy_event(data)), measured_at)  # each second for the guard; events every 2 s
+            # Each second for the guard; events every 2 s.
+            self._remember(self._rebased(self._own(_energy_event(data))), measured_at)
             fields["cpu_w"] = float(data.cpu_power)
             fields["ram_w"] = float(data.ram_power)
         if fields:
@@ -125,7 +130,7 @@ class Telemetry:
         if totals is None:
             return None
         data, measured_at = totals
-        event = self.events.emit(self._rebased(_energy_event(data)))
+        event = self.events.emit(self._rebased(self._own(_energy_event(data))))
         self._remember(event, measured_at)
         return event
 
@@ -153,10 +158,14 @@ class Telemetry:
         cpu, gpu, ram = (float(w) * hours / 1000.0 for w in (data.cpu_power, data.gpu_power, data.ram_power))
         energy = float(data.energy_consumed)
         intensity = float(data.emissions) / energy if energy > 0 else 0.0
-        return self._rebased(EnergyEvent(
+        return self._rebased(self._own(EnergyEvent(
             energy_kwh=energy + cpu + gpu + ram, emissions_kg=float(data.emissions) + (cpu + gpu + ram) * intensity,
             cpu_energy_kwh=float(data.cpu_energy) + cpu, gpu_energy_kwh=float(data.gpu_energy) + gpu,
-            ram_energy_kwh=float(data.ram_energy) + ram))
+            ram_energy_kwh=float(data.ram_energy) + ram)))
+
+    def _own(self, event: EnergyEvent) -> EnergyEvent:
+        """The run's own share of the box's energy: all of it, unless other runs share the box's CPU and RAM."""
+        return event if self.shared is None else self.shared.split(event)
 
     def _rebased(self, event: EnergyEvent) -> EnergyEvent:
         offset = self._offset
@@ -239,6 +248,8 @@ class Telemetry:
             method.update(_codecarbon_modes(self.tracker, final[0] if final else None))
             if self.nvml.simulated and method["codecarbon_gpu"] != "not measured":
                 method["codecarbon_gpu"] += " on a simulated GPU"
+        if self.shared is not None:
+            method["cpu_ram_shared"] = self.shared.describe()
         if self.tracker_error:
             method["missing"] = self.tracker_error
         return method

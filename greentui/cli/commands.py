@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from greentui.cli.follow import follow
-from greentui.config import RunConfig, load_toml, parse_sets
+from greentui.config import ConfigError, RunConfig, load_toml, parse_sets
+from greentui.preflight import check_loadable
 from greentui.presets import DEFAULT_PRESET, preset
 from greentui.report.printable import from_command_line, printable
 from greentui.report.text import one_line_summary
@@ -31,10 +32,35 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 
 def cmd_run(args: argparse.Namespace, store_path: Path) -> int:
-    """Start a run; unless --detach, follow it with a progress bar until it ends."""
+    """Start a run (or queue it); unless --detach, follow it with a progress bar until it ends."""
+    if args.queue:
+        return queue_run(args, store_path)
+    if args.executor or args.gpus or any(getattr(args, f"slurm_{k}") for k in ("partition", "time", "gres", "cpus",
+                                                                                "args")):
+        raise ConfigError("executor", "an executor places queued runs: add --queue")
     return start_and_follow(RunStore(store_path), config_from_args(args),
                             from_command_line(args.name) if args.name else None, args.detach,
                             allow_overlap=args.allow_overlap)
+
+
+def queue_run(args: argparse.Namespace, store_path: Path) -> int:
+    """`greentui run --queue`: the run as a sweep of one entry, last in the store's queue; the runner starts it."""
+    from greentui.cli.queue import executor_from_args
+    from greentui.queue.runner_process import ensure_runner
+    from greentui.sweep.plan import QUEUED_RUN, PlannedRun
+    from greentui.sweep.queue import create_sweep
+
+    store = RunStore(store_path)
+    config = config_from_args(args)
+    executor = executor_from_args(args)
+    store.check()
+    check_loadable(config, store.path)  # a model that cannot load is said now, not by the runner later
+    sweep = create_sweep(store, config, [], QUEUED_RUN, 1, [PlannedRun(args.name or "run", {}, 0)],
+                         executor=executor.to_doc())
+    pid = ensure_runner(store)
+    print(f"queued as {sweep.id} ({executor.describe()}); `greentui queue` shows it"
+          + (f"; queue runner started (pid {pid})" if pid else ""))
+    return 0
 
 
 def start_and_follow(store: RunStore, config: RunConfig, name: str | None, detach: bool,

@@ -201,8 +201,9 @@ async def test_a_sweep_is_paused_and_resumed_from_its_screen(tmp_path):
         screen.query_one("#sweep-repeats", Input).value = "1"
         await pilot.press("ctrl+r")
         await wait_until_pilot(pilot, lambda: screen.sweep_id is not None, "the sweep to be shown", timeout=60)
-        await pilot.press("ctrl+o")
         store = RunStore(tmp_path / "runs.json")
+        await wait_until_pilot(pilot, lambda: len(store.all()) == 1, "the first run to start", timeout=60)
+        await pilot.press("ctrl+o")
         await wait_until_pilot(pilot, lambda: all_sweeps(store)[0].control == "paused", "the pause", timeout=30)
         await wait_until_pilot(pilot, lambda: "paused (ctrl+o resumes)" in status_of(screen), "the status", timeout=30)
         # Paused: the run going on finishes, the next one never starts, and the runner exits.

@@ -7,13 +7,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from greentui.cli.follow import follow
-from greentui.config import RunConfig, load_toml, parse_sets
-from greentui.presets import DEFAULT_PRESET, preset
 from greentui.report.printable import from_command_line, printable
 from greentui.report.text import one_line_summary
-from greentui.runs.launch import launch
 from greentui.runs.process import stop, worker_alive
 from greentui.runs.reconcile import reconcile
 from greentui.store.layout import StoreError
@@ -21,9 +18,18 @@ from greentui.store.record import RunRecord
 from greentui.store.run_dirs import run_dir_of
 from greentui.store.run_store import RunStore
 
+if TYPE_CHECKING:
+    from greentui.config import RunConfig
+
+# Launching a run (config, presets, launch, follow) is imported by the commands that launch:
+# `ls`, `show` and `export` are run by scripts, often, and must not pay for it.
+
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Preset, then TOML file, then each --set, in that order of precedence."""
+    from greentui.config import RunConfig, load_toml, parse_sets
+    from greentui.presets import DEFAULT_PRESET, preset
+
     config = preset(args.preset or DEFAULT_PRESET)
     if args.config:
         config = load_toml(args.config, base=config)
@@ -40,6 +46,9 @@ def cmd_run(args: argparse.Namespace, store_path: Path) -> int:
 def start_and_follow(store: RunStore, config: RunConfig, name: str | None, detach: bool,
                      allow_overlap: bool = False, parent: RunRecord | None = None) -> int:
     """Launch a run and, unless `detach`, follow it to its end: the exit code of `greentui run`."""
+    from greentui.cli.follow import follow
+    from greentui.runs.launch import launch
+
     record = launch(config, store, name, allow_overlap=allow_overlap, parent=parent)
     print(f"run {record.id} started: {printable(record.name)}", flush=True)
     if detach:

@@ -21,8 +21,8 @@ from greentui.runs.launch import launch
 from greentui.store.record import RunRecord
 from greentui.store.run_dirs import run_dir_of
 from greentui.store.run_store import RunStore
-from greentui.sweep.queue import load_sweep, wait_for
-from tests.support import greentui
+from greentui.sweep.queue import load_sweep
+from tests.support import greentui, wait_until
 
 pytestmark = pytest.mark.slow  # trains the bundled model in real worker processes
 
@@ -72,7 +72,7 @@ def test_a_sweep_prunes_the_run_that_buys_nothing_and_keeps_the_full_sweeps_fron
     sweep = load_sweep(store, sweep_id)
     entry = next(e for e in sweep.entries if e.role == "epochs")
     started = launch(sweep.config_of(entry), store, "epochs, run to the end")
-    full = wait_for(store, started.id)
+    full = wait_until(lambda: (r := store.get(started.id)) is not None and r.finished and r, "the full run to end")
     assert full is not None and full.status == "completed" and full.metric("steps") == 40
     finished = [r for r in store.all() if r.sweep]
     with_full = [*finished, full]

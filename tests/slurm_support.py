@@ -3,7 +3,8 @@
 Where it cannot, the fixture says exactly why and the tests that need a real cluster skip with that
 reason (tests/test_slurm_executor.py then runs the same flow on submitit's local executor). Under
 GREENTUI_REQUIRE_SLURM=1 (set by .ci/run where it installed Slurm as root) a cluster that does not
-start fails the tests instead of skipping them.
+start fails the tests instead of skipping them; GREENTUI_TEST_NO_SLURM=1 leaves it unstarted (to run the
+fallback on a machine where Slurm would start).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class Cluster:
 
 
 def _start(folder: Path) -> Cluster:
+    if os.environ.get("GREENTUI_TEST_NO_SLURM") == "1":  # to run the fallback where Slurm would start
+        return Cluster({}, "GREENTUI_TEST_NO_SLURM=1: the real cluster was not started")
     missing = slurm_cluster.missing_programs()
     if missing:
         return Cluster({}, f"Slurm is not installed here ({', '.join(missing)} missing; Debian: slurm-wlm munge)")

@@ -83,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     from greentui.config import ConfigError
     from greentui.labels import LabelError
     from greentui.preflight import PreflightError
+    from greentui.queue.executor_spec import ExecutorError
     from greentui.report.errors import ReportError
     from greentui.runs.process import StopRefused
     from greentui.store.run_store import StoreError, resolve_store_path
@@ -101,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
                    "tag": labels, "note": labels}
         module = modules.get(args.command, commands)
         return int(getattr(module, f"cmd_{args.command.replace('-', '_')}")(args, store_path))
-    except (ConfigError, LabelError, PreflightError, ReportError, StoreError, SweepError, StopRefused) as err:
+    except (ConfigError, ExecutorError, LabelError, PreflightError, ReportError, StoreError, SweepError,
+            StopRefused) as err:
         print(f"greentui: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -299,7 +299,22 @@ def parse_sets(pairs: list[str]) -> dict[str, str]:
 
 
 def load_toml(path: Path, base: RunConfig | None = None) -> RunConfig:
-    """Read a config TOML file (flat `key = value` pairs; an optional `preset` key picks the base)."""
+    """Read a config TOML file (flat `key = value` pairs; an optional `preset` key picks the base).
+
+    An `[executor]` table says where a queue runs it (greentui.queue.executor_spec reads it), not
+    what the run computes: it is no part of the config."""
+    data = read_toml_doc(path)
+    data.pop("executor", None)
+    preset_name = data.pop("preset", None)
+    if preset_name is not None:
+        from greentui.presets import preset
+
+        base = preset(str(preset_name))
+    return RunConfig.from_mapping(data, base=base)
+
+
+def read_toml_doc(path: Path) -> dict[str, Any]:
+    """A config TOML file's document; ConfigError (key `config`) naming the file when it cannot be read."""
     try:
         with open(path, "rb") as handle:  # capped: `--config /dev/zero` must not read until memory runs out
             raw = handle.read(MAX_CONFIG_BYTES + 1)
@@ -312,12 +327,7 @@ def load_toml(path: Path, base: RunConfig | None = None) -> RunConfig:
         raise ConfigError("config", f"{path} is not UTF-8 text (byte {err.start})") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError("config", f"{path} is not valid TOML: {err}") from None
-    preset_name = data.pop("preset", None)
-    if preset_name is not None:
-        from greentui.presets import preset
-
-        base = preset(str(preset_name))
-    return RunConfig.from_mapping(data, base=base)
+    return data
 
 
 def save_toml(config: RunConfig, path: Path) -> None:

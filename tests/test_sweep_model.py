@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from filelock import FileLock
 
 from greentui.cli.main import main
 from greentui.config import RunConfig
+from greentui.queue.runner import work
+from greentui.queue.runner_process import runner_running
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore
 from greentui.sweep.model import SweepFileError, parse_sweep, read_sweep_file, sweep_to_doc
 from greentui.sweep.plan import parse_techniques, plan_runs
 from greentui.sweep.queue import all_sweeps, create_sweep, save_sweep, scan_sweeps, sweeps_dir
-from greentui.sweep.runner import SweepRunner
 
 SHORT = RunConfig().with_values(train_samples=320, epochs=2)
 
@@ -100,7 +100,7 @@ def test_parse_names_the_field_at_fault() -> None:
                      "baseline": {}, "entries": []}, "x.json")
 
 
-def test_the_runner_works_through_its_queue_and_reports_a_busy_sweep(store_path: Path) -> None:
+def test_the_runner_adopts_runs_already_made_and_exits_once_nothing_is_left(store_path: Path) -> None:
     store = RunStore(store_path)
     first, second = planned(store), planned(store)
     for sweep in (first, second):  # every run already ended: the runner only notes them
@@ -108,13 +108,10 @@ def test_the_runner_works_through_its_queue_and_reports_a_busy_sweep(store_path:
             store.insert(RunRecord(id=f"{sweep.id}-{entry.role}", name=entry.label, status="completed",
                                    created_at="2026-11-22T09:00", sweep=entry.tag(sweep.id)))
     said: list[str] = []
-    errors: list[str] = []
-    runner = SweepRunner(store, said.append, errors.append)
-    with FileLock(str(sweeps_dir(store) / f"{second.id}.lock")):  # as another greentui running it holds it
-        assert runner.queue(first) and runner.queue(second)
-        runner.join()
-    assert not runner.busy
-    assert errors == [f"sweep {second.id}: sweep {second.id} is being run by another greentui already"]
+    assert work(store, said.append) == 0
+    assert said[-1].endswith("nothing left to do")
     noted = {s.id: s for s in all_sweeps(store)}
-    assert [e.run_id for e in noted[first.id].entries] == [f"{first.id}-{e.role}" for e in first.entries]
-    assert all(e.run_id is None for e in noted[second.id].entries)  # left as it was for the other runner
+    for sweep in (first, second):
+        assert [e.run_id for e in noted[sweep.id].entries] == [f"{sweep.id}-{e.role}" for e in sweep.entries]
+    assert len(store.all()) == 2 * len(first.entries)  # nothing launched
+    assert not runner_running(store)  # its lock went with it

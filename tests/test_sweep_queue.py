@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,8 @@ from filelock import FileLock
 
 from greentui.cli.main import main
 from greentui.config import RunConfig
+from greentui.queue.runner import work
+from greentui.queue.runner_process import RUNNER_LOCK, RUNNER_LOG, ensure_runner, runner_running
 from greentui.runs.process import pid_alive
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore
@@ -24,7 +25,6 @@ from greentui.sweep.queue import (
     save_sweep,
     sweeps_dir,
     unfinished_sweeps,
-    wait_for,
 )
 from tests.support import greentui, wait_until
 
@@ -83,24 +83,16 @@ def test_a_sweep_whose_runs_all_ended_is_finished_even_with_a_failed_one(store_p
     assert rows["run-1"]["sweep.role"] == "label_smoothing" and rows["run-1"]["sweep.id"] == sweep.id
 
 
-def test_a_sweep_run_elsewhere_is_refused_by_name_and_skipped_by_resume_all(store_path: Path, capsys) -> None:
+def test_a_second_runner_for_a_store_exits_at_once_and_launches_nothing(store_path: Path) -> None:
     store = RunStore(store_path)
-    sweep = planned_sweep(store, repeats=1)
-    with FileLock(str(sweeps_dir(store) / f"{sweep.id}.lock")):  # as a runner in another process holds it
-        assert main(["--store", str(store_path), "sweep", "--resume", sweep.id]) == 2
-        assert "is being run by another greentui already" in capsys.readouterr().err
-        assert main(["--store", str(store_path), "sweep", "--resume"]) == 0
-        assert f"skipped: sweep {sweep.id} is being run" in capsys.readouterr().out
-    assert store.all() == []  # nothing launched either way
-
-
-def test_waiting_for_a_run_whose_pid_was_never_stored_ends_once_it_is_found_dead(store_path: Path) -> None:
-    store = RunStore(store_path)
-    store.insert(RunRecord(id="orphan", name="orphan", status="running", created_at="2026-11-22T09:00",
-                           run_dir="runs/orphan"))  # greentui died between storing the run and its pid
-    deadline = time.monotonic() + 20
-    final = wait_for(store, "orphan", should_stop=lambda: time.monotonic() > deadline)
-    assert final is not None and final.status == "crashed"
+    planned_sweep(store, repeats=1)
+    said: list[str] = []
+    with FileLock(str(sweeps_dir(store) / RUNNER_LOCK)):  # as the store's runner, in another process, holds it
+        assert runner_running(store)
+        assert ensure_runner(store) is None  # found, and re-used: no second one started
+        assert work(store, said.append) == 1
+    assert said == ["another runner works through this store's queue already"]
+    assert store.all() == []  # nothing launched
 
 
 @pytest.mark.slow
@@ -119,7 +111,7 @@ def test_detached_resume_runs_only_the_missing_entry(store_path: Path) -> None:
     assert os.getsid(pid) == pid  # its own session: closing the terminal does not stop it
     wait_until(lambda: not pid_alive(pid), "the detached runner to finish")
 
-    log = (sweeps_dir(store) / f"{sweep.id}.log").read_text()
+    log = (sweeps_dir(store) / RUNNER_LOG).read_text()
     assert "[4/4] label_smoothing #2: run" in log and f"sweep {sweep.id} done" in log
     new = [r for r in store.all() if not r.id.startswith("run-")]
     assert len(new) == 1 and new[0].status == "completed", log

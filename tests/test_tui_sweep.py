@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from greentui.store.record import RunRecord
@@ -37,13 +38,8 @@ async def test_a_sweep_planned_in_the_form_runs_and_fills_the_table(tmp_path):
         screen.query_one("#sweep-techniques", Input).value = "label_smoothing=0.1"
         screen.query_one("#sweep-repeats", Input).value = "1"
         await pilot.press("ctrl+r")
-        await wait_until_pilot(pilot, app.sweep_active, "the sweep to be queued")
-        await pilot.press("ctrl+q")  # quitting would pause the sweep: asked first; no keeps it going
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog) and "quitting pauses it" in app.screen.question
-        await pilot.press("n")
-        await pilot.pause()
-        assert app.is_running and app.screen is screen
+        # The store's runner, a process of its own, runs it: this greentui may close and it goes on.
+        await wait_until_pilot(pilot, app.sweep_active, "the store's queue runner to start", timeout=60)
         for _ in range(600):  # two real runs of the tiny model
             await pilot.pause(0.25)
             if "2 of 2 runs finished" in status_of(screen) and len(table_rows(screen)) == 2:
@@ -171,6 +167,48 @@ async def test_pruning_is_chosen_in_the_form_and_kept_in_the_sweep_file(tmp_path
         assert "dominated runs pruned" in str(screen.query_one("#sweep-preview", Static).render())
         await pilot.press("ctrl+r")
         await wait_until_pilot(pilot, lambda: all_sweeps(RunStore(tmp_path / "runs.json")), "the sweep file")
-        app.sweep_runner.cancel()  # what is queued is the point here, not running it
         [sweep] = all_sweeps(RunStore(tmp_path / "runs.json"))
+        await cancel_through_the_screen(pilot, app)  # what is queued is the point here, not running it
         assert sweep.prune == "dominated"
+
+
+async def cancel_through_the_screen(pilot, app) -> None:
+    """ctrl+y on the sweep screen, confirmed: the runner stops the running run and exits."""
+    from greentui.queue.runner_process import runner_running
+
+    await wait_until_pilot(pilot, lambda: app.screen.sweep_id is not None, "the sweep to be shown", timeout=60)
+    await pilot.press("ctrl+y")
+    await wait_until_pilot(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question", timeout=30)
+    await pilot.press("y")
+    store = RunStore(app.store.path)
+    await wait_until_pilot(pilot, lambda: not runner_running(store), "the runner to stop the cancelled sweep",
+                           timeout=120)
+    [sweep] = all_sweeps(store)
+    assert sweep.control == "cancelled"
+    assert all(r.finished for r in store.all())  # nothing left running: a cancelled run is stopped
+
+
+@pytest.mark.slow
+async def test_a_sweep_is_paused_and_resumed_from_its_screen(tmp_path):
+    from greentui.queue.runner_process import runner_running
+
+    app = create_app(tmp_path / "runs.json", attach_running=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await press_to(pilot, "f4", SweepScreen)
+        screen = app.screen
+        screen.query_one("#sweep-baseline", Input).value = SHORT
+        screen.query_one("#sweep-techniques", Input).value = "label_smoothing=0.1"
+        screen.query_one("#sweep-repeats", Input).value = "1"
+        await pilot.press("ctrl+r")
+        await wait_until_pilot(pilot, lambda: screen.sweep_id is not None, "the sweep to be shown", timeout=60)
+        store = RunStore(tmp_path / "runs.json")
+        await wait_until_pilot(pilot, lambda: len(store.all()) == 1, "the first run to start", timeout=60)
+        await pilot.press("ctrl+o")
+        await wait_until_pilot(pilot, lambda: all_sweeps(store)[0].control == "paused", "the pause", timeout=30)
+        await wait_until_pilot(pilot, lambda: "paused (ctrl+o resumes)" in status_of(screen), "the status", timeout=30)
+        # Paused: the run going on finishes, the next one never starts, and the runner exits.
+        await wait_until_pilot(pilot, lambda: not runner_running(store), "the runner to go idle", timeout=300)
+        assert len(store.all()) == 1
+        await pilot.press("ctrl+o")
+        await wait_until_pilot(pilot, lambda: len(store.all()) == 2, "the resumed sweep's second run", timeout=60)
+        await cancel_through_the_screen(pilot, app)

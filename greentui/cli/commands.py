@@ -7,13 +7,10 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from greentui.cli.follow import follow
-from greentui.config import RunConfig, load_toml, parse_sets
-from greentui.presets import DEFAULT_PRESET, preset
 from greentui.report.printable import from_command_line, printable
 from greentui.report.text import one_line_summary
-from greentui.runs.launch import launch
 from greentui.runs.process import stop, worker_alive
 from greentui.runs.reconcile import queued_in_batch, reconcile
 from greentui.store.layout import StoreError
@@ -21,9 +18,18 @@ from greentui.store.record import RunRecord
 from greentui.store.run_dirs import run_dir_of
 from greentui.store.run_store import RunStore
 
+if TYPE_CHECKING:
+    from greentui.config import RunConfig
+
+# Launching a run (config, presets, launch, follow) is imported by the commands that launch:
+# `ls`, `show` and `export` are run by scripts, often, and must not pay for it.
+
 
 def config_from_args(args: argparse.Namespace) -> RunConfig:
     """Preset, then TOML file, then each --set, in that order of precedence."""
+    from greentui.config import RunConfig, load_toml, parse_sets
+    from greentui.presets import DEFAULT_PRESET, preset
+
     config = preset(args.preset or DEFAULT_PRESET)
     if args.config:
         config = load_toml(args.config, base=config)
@@ -31,15 +37,47 @@ def config_from_args(args: argparse.Namespace) -> RunConfig:
 
 
 def cmd_run(args: argparse.Namespace, store_path: Path) -> int:
-    """Start a run; unless --detach, follow it with a progress bar until it ends."""
+    """Start a run (or queue it); unless --detach, follow it with a progress bar until it ends."""
+    if args.queue:
+        return queue_run(args, store_path)
+    if args.executor or args.gpus or any(getattr(args, f"slurm_{k}") for k in ("partition", "time", "gres", "cpus",
+                                                                                "args")):
+        from greentui.config import ConfigError
+
+        raise ConfigError("executor", "an executor places queued runs: add --queue")
     return start_and_follow(RunStore(store_path), config_from_args(args),
                             from_command_line(args.name) if args.name else None, args.detach,
                             allow_overlap=args.allow_overlap)
 
 
+def queue_run(args: argparse.Namespace, store_path: Path) -> int:
+    """`greentui run --queue`: the run as a sweep of one entry, last in the store's queue; the runner starts it."""
+    from greentui.cli.queue import executor_from_args
+    from greentui.queue.runner_process import ensure_runner
+    from greentui.sweep.plan import QUEUED_RUN, PlannedRun
+    from greentui.sweep.queue import create_sweep
+
+    store = RunStore(store_path)
+    config = config_from_args(args)
+    executor = executor_from_args(args)
+    store.check()
+    from greentui.preflight import check_loadable
+
+    check_loadable(config, store.path)  # a model that cannot load is said now, not by the runner later
+    sweep = create_sweep(store, config, [], QUEUED_RUN, 1, [PlannedRun(args.name or "run", {}, 0)],
+                         executor=executor.to_doc())
+    pid = ensure_runner(store)
+    print(f"queued as {sweep.id} ({executor.describe()}); `greentui queue` shows it"
+          + (f"; queue runner started (pid {pid})" if pid else ""))
+    return 0
+
+
 def start_and_follow(store: RunStore, config: RunConfig, name: str | None, detach: bool,
                      allow_overlap: bool = False, parent: RunRecord | None = None) -> int:
     """Launch a run and, unless `detach`, follow it to its end: the exit code of `greentui run`."""
+    from greentui.cli.follow import follow
+    from greentui.runs.launch import launch
+
     record = launch(config, store, name, allow_overlap=allow_overlap, parent=parent)
     print(f"run {record.id} started: {printable(record.name)}", flush=True)
     if detach:
@@ -90,7 +128,9 @@ def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
     if args.json:
         records = store.all()
         warn_unreadable(store)
-        print(json.dumps([r.to_doc() for r in records], indent=2))
+        from greentui.cli.fast_json import dumps_records
+
+        print(dumps_records([r.to_doc(copy=False) for r in records]))  # json.dumps(..., indent=2), faster
         return 0
     from greentui.report.text import LIST_HEADER, list_row
 

@@ -23,6 +23,7 @@ EPILOG = """commands:
   greentui card RUN_ID          write a saved model's Hugging Face model card, with its CO2-eq
   greentui reproduce STUDY.json run a study's configs again here; do its changes hold?
   greentui sweep | report       run techniques against a baseline; what each one buys
+  greentui queue                the store's queue: cancel, pause, resume, move (--executor gpus|slurm)
   greentui doctor               what can be measured on this machine, and how
 """
 
@@ -47,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--detach", action="store_true", help="start the run and return at once")
     run.add_argument("--allow-overlap", action="store_true",
                      help="start even if another run holds its devices (recorded; the run is then marked contended)")
+    run.add_argument("--queue", action="store_true",
+                     help="put the run in the store's queue (after any sweep) and return; `greentui queue` lists it")
 
     ls = sub.add_parser("ls", help="list stored runs")
     ls.add_argument("--json", action="store_true", help="print the records as JSON")
@@ -67,12 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     start_now.add_argument("run_id")
 
     sub.add_parser("doctor", help="what can be measured here, and how")
-    from greentui.cli import card, infer, labels, reproduce, sweep
+    from greentui.cli import card, infer, labels, queue, reproduce, sweep
 
+    queue.add_executor_flags(run)
     labels.add_parsers(sub)
     infer.add_parser(sub)
     card.add_parser(sub)
     sweep.add_parsers(sub)
+    queue.add_parsers(sub)
     reproduce.add_parser(sub)
     return parser
 
@@ -95,11 +100,11 @@ def main(argv: list[str] | None = None) -> int:
             from greentui.tui.app import run_app
 
             return run_app(store_path)
-        from greentui.cli import card, commands, infer, labels, reproduce, sweep
+        from greentui.cli import card, commands, infer, labels, queue, reproduce, sweep
 
         # Each command's `cmd_<command>`: in its own module, or else in commands.py.
         modules = {"sweep": sweep, "report": sweep, "infer": infer, "card": card, "reproduce": reproduce,
-                   "tag": labels, "note": labels}
+                   "tag": labels, "note": labels, "queue": queue}
         module = modules.get(args.command, commands)
         return int(getattr(module, f"cmd_{args.command.replace('-', '_')}")(args, store_path))
     except (ConfigError, ExecutorError, LabelError, PreflightError, ReportError, StoreError, SweepError,

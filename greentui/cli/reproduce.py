@@ -23,7 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def cmd_reproduce(args: argparse.Namespace, store_path: Path) -> int:
     """Plan the study's runs as a sweep, run it here, print the verdict; exit 1 when a row differs."""
+    from greentui.cli.queue import follow_sweep
     from greentui.preflight import check_loadable
+    from greentui.queue.runner_process import ensure_runner
     from greentui.report.printable import printable
     from greentui.report.reproduction import DIFFERS, plan_reproduction, verdict_table, verdicts
     from greentui.report.selection import sweep_selection
@@ -31,7 +33,7 @@ def cmd_reproduce(args: argparse.Namespace, store_path: Path) -> int:
     from greentui.store.run_store import RunStore
     from greentui.sweep.model import Sweep
     from greentui.sweep.plan import REPRODUCE, SweepError
-    from greentui.sweep.queue import create_sweep, load_sweep, run_queue
+    from greentui.sweep.queue import create_sweep, load_sweep
 
     if args.repeats is not None and args.repeats < 1:
         raise SweepError(f"--repeats {args.repeats}: at least 1")
@@ -50,7 +52,9 @@ def cmd_reproduce(args: argparse.Namespace, store_path: Path) -> int:
         sweep = create_sweep(store, plan.baseline, [("study", args.study.name)], REPRODUCE, repeats, plan.runs)
         print(f"reproducing {args.study.name}: {len(plan.runs)} runs as sweep {sweep.id} "
               f"(greentui reproduce {args.study} --resume {sweep.id} finishes it if cut short)", flush=True)
-    run_queue(store, sweep)
+    ensure_runner(store)
+    if follow_sweep(store, sweep.id) == 130:
+        return 130
     selection = sweep_selection(store, sweep.id)
     judged = verdicts(study, plan, selection.rows, selection.records)
     print(printable(verdict_table(args.study, judged, sweep.id), keep_newlines=True), end="")

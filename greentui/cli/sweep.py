@@ -31,10 +31,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                        help="dominated: at 25 %% and 50 %% of a run's steps, stop it as pruned when another config "
                             "is clearly better on both accuracy and projected energy (never the baseline)")
     sweep.add_argument("--resume", nargs="?", const="", metavar="SWEEP_ID",
-                       help="finish an interrupted sweep (all unfinished ones without an id)")
+                       help="go on with a paused or interrupted sweep (all unfinished ones without an id)")
     sweep.add_argument("--detach", action="store_true",
-                       help="run the queue in the background, in its own session (log: sweeps/ID.log)")
+                       help="return at once: the store's queue runner works through it (log: sweeps/runner.log)")
     sweep.add_argument("--list", action="store_true", help="list the sweeps and how far each has got")
+    from greentui.cli.queue import add_executor_flags
+
+    add_executor_flags(sweep)
     report = sub.add_parser("report", help="the attribution table of a sweep, or of any runs against a baseline")
     report.add_argument("sweep_id", nargs="?", help="the sweep (or use --runs and --baseline)")
     report.add_argument("--runs", nargs="+", metavar="RUN_ID", help="any runs, grouped by their techniques")
@@ -59,17 +62,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
-    """Plan a new sweep and run it, resume unfinished ones, or list them."""
+    """Plan a new sweep and queue it, resume unfinished ones, or list them; the store's runner runs them."""
     from greentui.store.run_store import RunStore
     from greentui.sweep.plan import SweepError, parse_techniques, plan_runs
-    from greentui.sweep.queue import (
-        all_sweeps,
-        create_sweep,
-        load_sweep,
-        progress_line,
-        unfinished,
-        unfinished_sweeps,
-    )
+    from greentui.sweep.queue import all_sweeps, create_sweep, load_sweep, progress_line, unfinished, unfinished_sweeps
 
     store = RunStore(store_path)
     if args.prune != "off" and (args.list or args.resume is not None):
@@ -82,53 +78,59 @@ def cmd_sweep(args: argparse.Namespace, store_path: Path) -> int:
         sweeps = [load_sweep(store, args.resume)] if args.resume else unfinished_sweeps(store)
         if not sweeps:
             print("no unfinished sweep to resume")
+            return 0
         for sweep in sweeps:
+            _resumable(store, sweep)
             print(f"resuming sweep {sweep.id}: {unfinished(store, sweep)} of {len(sweep.entries)} runs to go")
-        if args.detach and sweeps:  # one runner for them all: sweeps run one after another, never side by side
-            return _detach(store, sweeps[0].id if args.resume else None)
-        return _work_through(store, sweeps, quiet_busy=not args.resume)
+        return _hand_to_runner(store, sweeps, args.detach)
     if not args.techniques:
         raise SweepError("name the techniques to study: --techniques KEY=VALUE[,KEY=VALUE...]")
     from greentui.cli.commands import config_from_args
+    from greentui.cli.queue import executor_from_args
 
     baseline = config_from_args(args)
+    executor = executor_from_args(args)
     techniques = parse_techniques(args.techniques, baseline)
     runs = plan_runs(baseline, techniques, args.plan, args.repeats, allow_large=args.yes)
     store.check()
-    sweep = create_sweep(store, baseline, techniques, args.plan, args.repeats, runs, args.prune)
+    sweep = create_sweep(store, baseline, techniques, args.plan, args.repeats, runs, args.prune, executor.to_doc())
     roles = list(dict.fromkeys(r.role for r in runs))
-    print(f"sweep {sweep.id}: {len(runs)} runs ({len(roles)} configs x {args.repeats}): {', '.join(roles)}"
+    where = "" if executor.kind == "local" else f" on {executor.describe()}"
+    print(f"sweep {sweep.id}: {len(runs)} runs ({len(roles)} configs x {args.repeats}){where}: {', '.join(roles)}"
           + ("; pruning dominated runs at 25 % and 50 % of their steps" if args.prune == "dominated" else ""),
           flush=True)
-    return _detach(store, sweep.id) if args.detach else _work_through(store, [sweep])
+    return _hand_to_runner(store, [sweep], args.detach)
 
 
-def _detach(store: RunStore, sweep_id: str | None) -> int:
-    """Hand the queue to `greentui sweep --resume [ID]` in its own session."""
-    from greentui.sweep.queue import spawn_runner
+def _resumable(store: RunStore, sweep: Sweep) -> None:
+    """A paused sweep is resumed; a stopped or cancelled one is over (plan a new one)."""
+    from greentui.queue.state import resume
+    from greentui.report.printable import printable
+    from greentui.sweep.plan import SweepError
 
-    pid, log = spawn_runner(store, sweep_id)
-    print(f"running in the background (pid {pid}); output in {log}; `greentui sweep --list` shows progress")
-    return 0
+    if sweep.control in ("stopped", "cancelled"):
+        raise SweepError(f"sweep {sweep.id} is {sweep.control}" + (f": {printable(sweep.reason)}" if sweep.reason else "")
+                         + "; plan a new sweep to run it again")
+    if sweep.control == "paused":
+        resume(store, sweep.id)
 
 
-def _work_through(store: RunStore, sweeps: list[Sweep], quiet_busy: bool = False) -> int:
-    """Run the sweeps' queues here, one after another."""
-    from greentui.sweep.queue import SweepBusy, run_queue
+def _hand_to_runner(store: RunStore, sweeps: list[Sweep], detach: bool) -> int:
+    """Make sure the store's runner is at work, then (unless `detach`) follow the sweeps one after another."""
+    from greentui.cli.queue import follow_sweep
+    from greentui.queue.runner_process import ensure_runner
 
+    pid = ensure_runner(store)
+    if detach:
+        started = f"the queue runner (pid {pid}) works" if pid else "the store's queue runner, already at work, works"
+        print(f"{started} through it in the background; `greentui queue` shows progress")
+        return 0
+    code = 0
     for sweep in sweeps:
-        try:
-            run_queue(store, sweep)
-        except SweepBusy as err:
-            if not quiet_busy:  # a named sweep must say so; "resume them all" goes on with the rest
-                raise
-            print(f"skipped: {err}")
-            continue
-        except KeyboardInterrupt:
-            print(f"\nstopped; `greentui sweep --resume {sweep.id}` goes on from here", file=sys.stderr)
-            return 130
-        print(f"sweep {sweep.id} done: greentui report {sweep.id}", flush=True)
-    return 0
+        code = follow_sweep(store, sweep.id)
+        if code == 130:
+            return code
+    return code
 
 
 def cmd_report(args: argparse.Namespace, store_path: Path) -> int:

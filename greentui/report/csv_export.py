@@ -53,8 +53,13 @@ def neutralise(value: Any) -> Any:
     """
     if value is None or isinstance(value, (bool, int, float)):
         return value
-    text = str(value)
-    return "'" + text if text.lstrip()[:1] in FORMULA_SIGNS or text[:1] in FORMULA_STARTS else text
+    text = value if type(value) is str else str(value)
+    first = text[:1]
+    # The same test as `text.lstrip()[:1] in FORMULA_SIGNS or first in FORMULA_STARTS`, with the
+    # strip (a copy of the text) only for text that starts with whitespace: this runs for every cell.
+    if first in FORMULA_STARTS or first in FORMULA_SIGNS or (first.isspace() and text.lstrip()[:1] in FORMULA_SIGNS):
+        return "'" + text
+    return text
 
 
 def csv_columns(rows: list[dict[str, Any]]) -> list[str]:
@@ -74,10 +79,9 @@ def csv_text(runs: Iterable[RunRecord]) -> tuple[str, int]:
     rows = [flatten(r) for r in runs]
     columns = csv_columns(rows)
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=columns or list(TOP_LEVEL))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: neutralise(row.get(c)) for c in columns})
+    writer = csv.writer(out)  # what csv.DictWriter writes (a missing cell is None, written empty), less its per-cell cost
+    writer.writerow(columns or list(TOP_LEVEL))
+    writer.writerows([neutralise(row.get(c)) for c in columns] for row in rows)
     return out.getvalue(), len(rows)
 
 

@@ -33,11 +33,21 @@ def _dumps(value: Any) -> str:
 
 
 def encode(data: Mapping[str, Mapping[str, Any]]) -> bytes:
-    """The whole database in the one-run-per-line layout (other tables, if any, come first on one line)."""
+    """The whole database in the one-run-per-line layout (other tables, if any, come first on one line).
+
+    Raises TypeError for what `parse` would refuse to read back (anything but a mapping of tables),
+    and for what JSON cannot hold: the file on disk is left as it was.
+    """
+    if not isinstance(data, Mapping) or not all(isinstance(table, Mapping) for table in data.values()):
+        raise TypeError("a TinyDB database is a mapping of tables, each a mapping of documents")
     others = {name: table for name, table in data.items() if name != RUNS_TABLE}
+    if RUNS_TABLE not in data:  # a database without runs gets none added (TinyDB lists its tables)
+        return _dumps(others).encode() + b"\n"
     head = "{" + (_dumps(others)[1:-1] + "," if others else "")
-    lines = ",\n".join(f"{_dumps(doc_id)}:{_dumps(doc)}" for doc_id, doc in data.get(RUNS_TABLE, {}).items())
-    return (head).encode() + _TABLE_OPEN + lines.encode() + _TAIL
+    # Each line through json.dumps of a one-item dict: a key that is not text (TinyDB writes its
+    # document ids as text, a direct caller may not) is converted as JSON converts it, or refused.
+    lines = ",\n".join(_dumps({doc_id: doc})[1:-1] for doc_id, doc in data[RUNS_TABLE].items())
+    return head.encode() + _TABLE_OPEN + lines.encode() + _TAIL
 
 
 def doc_line(doc_id: int, doc: Mapping[str, Any]) -> bytes:
@@ -102,6 +112,17 @@ def appended(raw: bytes, doc: Mapping[str, Any]) -> tuple[int, list[bytes | memo
     if b'\n"%d":' % doc_id in raw:
         return None
     return doc_id, [memoryview(raw)[:body_end], b",\n", doc_line(doc_id, doc), _TAIL]
+
+
+def mentions_id(raw: bytes, run_id: str) -> bool:
+    """True when `raw` may hold a document with this id: the insert's fast path then leaves it to TinyDB.
+
+    The id is looked for as this module writes it (JSON-escaped: `é` is `\\u00e9`, a quote `\\"`)
+    and as another writer may have (raw UTF-8). False positives only cost the slow path.
+    """
+    escaped = b'"id":' + _dumps(run_id).encode()
+    plain = b'"id":"' + run_id.encode("utf-8", "surrogatepass") + b'"'
+    return escaped in raw or plain in raw
 
 
 def _locate(raw: bytes, run_id: str) -> tuple[int, int] | None:

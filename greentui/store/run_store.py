@@ -72,7 +72,13 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """The whole database, one run per line, replaced atomically."""
-        store_file.write_atomically(self.path, [store_file.encode(data)])
+        try:
+            store_file.write_atomically(self.path, [store_file.encode(data)])
+        except BaseException:
+            # TinyDB changes the very dict `read` handed it before asking to write it: a write that
+            # failed must not leave that change in memory for the next read to find.
+            self._held = None
+            raise
         if self.hold_reads:
             self._held = data
 
@@ -134,7 +140,7 @@ class RunStore:
         with self._locked():
             before = self.stamp()
             raw = store_file.read_bytes(self.path) if self._fast_path_safe(before) else None
-            fast = store_file.appended(raw, doc) if raw and f'"id":"{record.id}"'.encode() not in raw else None
+            fast = store_file.appended(raw, doc) if raw and not store_file.mentions_id(raw, record.id) else None
             if fast:
                 store_file.write_atomically(self.path, fast[1])
             else:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from greentui.config import ConfigError, RunConfig
 from greentui.sweep.plan import FILE_PLANS, PLANS, PRUNE_MODES, PlannedRun, SweepError
@@ -20,6 +20,9 @@ from greentui.sweep.plan import FILE_PLANS, PLANS, PRUNE_MODES, PlannedRun, Swee
 # A config value as JSON holds it; a change is (key, value) in the order it was planned.
 Value = str | int | float | bool
 Change = tuple[str, Value]
+CONTROLS = ("active", "paused", "cancelled", "stopped")
+OUTCOMES = ("cancelled", "failed-to-start")
+LOCAL = {"kind": "local", "gpus": [], "slurm": {}}  # ExecutorSpec().to_doc(): today's one run at a time
 # Sweep ids name files (ID.json, ID.lock, ID.log): no separators, no leading dot.
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 
@@ -40,6 +43,8 @@ class SweepEntry:
     changes: tuple[Change, ...]
     repeat: int
     run_id: str | None = None
+    outcome: str | None = None  # set when it never ran: `cancelled` or `failed-to-start` (greentui.queue.state)
+    reason: str = ""  # why it failed to start
 
     @property
     def label(self) -> str:
@@ -63,13 +68,25 @@ class Sweep:
     baseline: RunConfig
     entries: tuple[SweepEntry, ...]
     prune: str = "off"  # `dominated`: stop runs another config clearly beats (greentui.sweep.prune_rule)
+    executor: Mapping[str, Any] = field(default_factory=lambda: dict(LOCAL))  # greentui.queue.executor_spec
+    control: str = "active"  # the queue's say (greentui.queue.state): active, paused, cancelled or stopped
+    reason: str = ""  # why it stopped (a run that can never start, say)
+    position: int = 0  # its place in the store's queue (lower first; ties by id, which sorts by creation)
 
     @classmethod
     def planned(cls, sweep_id: str, created_at: str, baseline: RunConfig, techniques: list[tuple[str, Any]],
-                plan: str, repeats: int, runs: list[PlannedRun], prune: str = "off") -> Sweep:
+                plan: str, repeats: int, runs: list[PlannedRun], prune: str = "off",
+                executor: Mapping[str, Any] | None = None, position: int = 0) -> Sweep:
         """A new sweep from its plan, no run launched yet."""
         return cls(sweep_id, created_at, plan, repeats, tuple((k, v) for k, v in techniques), baseline,
-                   tuple(SweepEntry(r.role, tuple(r.changes.items()), r.repeat) for r in runs), prune)
+                   tuple(SweepEntry(r.role, tuple(r.changes.items()), r.repeat) for r in runs), prune,
+                   dict(executor or LOCAL), position=position)
+
+    def with_entry(self, index: int, **changes: Any) -> Sweep:
+        """This sweep with entry `index` changed (its outcome and reason: cancelled, failed to start)."""
+        entries = list(self.entries)
+        entries[index] = replace(entries[index], **changes)
+        return replace(self, entries=tuple(entries))
 
     def with_run(self, index: int, run_id: str) -> Sweep:
         """This sweep with entry `index` noted as having made run `run_id`."""
@@ -90,8 +107,10 @@ def sweep_to_doc(sweep: Sweep) -> dict[str, Any]:
     """The sweep as the JSON document of its file."""
     return {"id": sweep.id, "created_at": sweep.created_at, "plan": sweep.plan, "repeats": sweep.repeats,
             "techniques": [[k, v] for k, v in sweep.techniques], "baseline": sweep.baseline.to_dict(),
-            "entries": [{"role": e.role, "changes": dict(e.changes), "repeat": e.repeat, "run_id": e.run_id}
-                        for e in sweep.entries], "prune": sweep.prune}
+            "entries": [{"role": e.role, "changes": dict(e.changes), "repeat": e.repeat, "run_id": e.run_id,
+                         "outcome": e.outcome, "reason": e.reason} for e in sweep.entries],
+            "prune": sweep.prune, "executor": dict(sweep.executor), "control": sweep.control, "reason": sweep.reason,
+            "position": sweep.position}
 
 
 def read_sweep_file(path: Path) -> Sweep:
@@ -141,9 +160,23 @@ def parse_sweep(doc: object, source: str) -> Sweep:
         raise bad("prune", f"{prune!r} is not one of {', '.join(PRUNE_MODES)}")
     if prune != "off" and plan not in PLANS:
         raise bad("prune", f"{prune!r}: only {' and '.join(PLANS)} sweeps prune")
+    # Files from before the store's queue have none of these: an active sweep on the local executor.
+    from greentui.queue.executor_spec import ExecutorError, parse_executor
+
+    try:
+        executor = parse_executor(doc.get("executor"), "executor").to_doc()
+    except ExecutorError as err:
+        raise bad("executor", f"is not an executor: {err}") from None
+    control = doc.get("control", "active")
+    if control not in CONTROLS:
+        raise bad("control", f"{control!r} is not one of {', '.join(CONTROLS)}")
+    position = doc.get("position", 0)
+    if isinstance(position, bool) or not isinstance(position, int):
+        raise bad("position", "is not a whole number")
     sweep = Sweep(sweep_id, _text(doc, "created_at", bad), plan, repeats,
                   tuple((k, v) for k, v in techniques), baseline,
-                  tuple(_entry(e, f"entries[{i}]", bad) for i, e in enumerate(entries)), prune)
+                  tuple(_entry(e, f"entries[{i}]", bad) for i, e in enumerate(entries)), prune,
+                  executor, control, _optional_text(doc, "reason", bad), position)
     for index, entry in enumerate(sweep.entries):
         try:
             sweep.config_of(entry)
@@ -161,8 +194,11 @@ def _entry(doc: object, where: str, bad: Complaint) -> SweepEntry:
     run_id = doc.get("run_id")
     if run_id is not None and not (isinstance(run_id, str) and run_id):
         raise bad(f"{where}.run_id", "is not a run id")
+    outcome = doc.get("outcome")
+    if outcome is not None and outcome not in OUTCOMES:
+        raise bad(f"{where}.outcome", f"{outcome!r} is not one of {', '.join(OUTCOMES)}")
     return SweepEntry(_text(doc, "role", bad, where), tuple(changes.items()), _whole(doc, "repeat", bad, 0, where),
-                      run_id)
+                      run_id, outcome, _optional_text(doc, "reason", bad, where))
 
 
 def _text(doc: dict[str, Any], key: str, bad: Complaint, where: str = "") -> str:
@@ -170,6 +206,15 @@ def _text(doc: dict[str, Any], key: str, bad: Complaint, where: str = "") -> str
     if not isinstance(value, str) or not value:
         raise bad(f"{where}.{key}" if where else key, "is missing or not text")
     return value
+
+
+def _optional_text(doc: dict[str, Any], key: str, bad: Complaint, where: str = "") -> str:
+    value = doc.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise bad(f"{where}.{key}" if where else key, "is not text")
+    return value[:2000]  # a reason, shown on one line: a crafted file cannot make it a wall of text
 
 
 def _whole(doc: dict[str, Any], key: str, bad: Complaint, low: int, where: str = "") -> int:

@@ -10,7 +10,8 @@ from greentui.config import RunConfig
 
 PLANS = ("ablation", "grid")
 REPRODUCE = "reproduce"  # a sweep `greentui reproduce` made from a study file: its entries are the study's runs
-FILE_PLANS = (*PLANS, REPRODUCE)  # what a sweep file may hold
+QUEUED_RUN = "run"  # one run `greentui run --queue` put in the store's queue: a sweep of one entry, no study
+FILE_PLANS = (*PLANS, REPRODUCE, QUEUED_RUN)  # what a sweep file may hold
 GRID_LIMIT = 32  # runs a grid may plan without --yes: 2^5 configs, or 2^4 with two repeats
 BASELINE = "baseline"
 PRUNE_MODES = ("off", "dominated")  # `--prune`: dominated stops runs another config clearly beats (prune_rule.py)

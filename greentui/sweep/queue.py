@@ -1,9 +1,9 @@
-"""A sweep's queue on disk, beside the store (`sweeps/ID.json`), and the runner that works through it.
+"""A sweep's file on disk, beside the store (`sweeps/ID.json`): written, read and listed.
 
 The file is written before any run starts and again as each run is launched, so closing
-greentui, a dropped SSH link or a reboot loses nothing: `greentui sweep --resume` (or the next
-`greentui`) goes on with the runs not yet done, waits for one still running, and never starts
-a finished one again.
+greentui, a dropped SSH link or a reboot loses nothing: the store's queue runner
+(greentui.queue.runner) goes on with the runs not yet done, follows one still running, and never
+starts a finished one again.
 
 A run that ended failed, crashed, stopped or diverged is finished too: its outcome is the
 result, and the report leaves it out of the figures and says how many it left out. It is not
@@ -16,31 +16,19 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable
-
-from filelock import FileLock, Timeout
+from typing import Any, Callable, Mapping
 
 from greentui.config import RunConfig
-from greentui.runs.launch import launch
-from greentui.runs.process import pid_alive
-from greentui.runs.reconcile import reconcile
 from greentui.runs.timing import Timing
 from greentui.store.layout import write_atomically
 from greentui.store.record import RunRecord, new_run_id, utc_now
 from greentui.store.run_store import RunStore
 from greentui.sweep.model import Sweep, SweepEntry, SweepFileError, read_sweep_file, sweep_to_doc
 from greentui.sweep.plan import PlannedRun, SweepError
-from greentui.sweep.pruner import Pruner
 
 POLL_S = 1.0
-
-
-class SweepBusy(SweepError):
-    """Another greentui (or a detached runner) is working through this sweep right now."""
 
 
 def sweeps_dir(store: RunStore) -> Path:
@@ -54,9 +42,12 @@ def warn_on_stderr(problem: str) -> None:
 
 
 def create_sweep(store: RunStore, baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str,
-                 repeats: int, runs: list[PlannedRun], prune: str = "off") -> Sweep:
-    """Write a new sweep's queue file and return it."""
-    sweep = Sweep.planned(new_run_id(), utc_now(), baseline, techniques, plan, repeats, runs, prune)
+                 repeats: int, runs: list[PlannedRun], prune: str = "off",
+                 executor: Mapping[str, Any] | None = None) -> Sweep:
+    """Write a new sweep's queue file, last in the store's queue, and return it."""
+    position = max((s.position for s in all_sweeps(store, warn=lambda _p: None)), default=-1) + 1
+    sweep = Sweep.planned(new_run_id(), utc_now(), baseline, techniques, plan, repeats, runs, prune,
+                          executor, position)
     os.makedirs(sweeps_dir(store), mode=0o700, exist_ok=True)
     save_sweep(store, sweep)
     return sweep
@@ -105,8 +96,11 @@ def entry_record(store: RunStore, sweep: Sweep, entry: SweepEntry) -> RunRecord 
 
 
 def unfinished(store: RunStore, sweep: Sweep) -> int:
-    """How many of the sweep's runs have not finished."""
-    return sum(1 for e in sweep.entries if not ((r := entry_record(store, sweep, e)) and r.finished))
+    """How many of the sweep's runs have not finished; none of a stopped or cancelled sweep, which is over."""
+    if sweep.control in ("stopped", "cancelled"):
+        return 0
+    return sum(1 for e in sweep.entries
+               if e.outcome is None and not ((r := entry_record(store, sweep, e)) and r.finished))
 
 
 def unfinished_sweeps(store: RunStore, warn: Callable[[str], None] = warn_on_stderr) -> list[Sweep]:
@@ -118,67 +112,6 @@ def progress_line(store: RunStore, sweep: Sweep) -> str:
     """One line for `greentui sweep --list`: id, plan, runs finished of planned, techniques."""
     total = len(sweep.entries)
     return f"{sweep.id}  {sweep.plan:<8} {total - unfinished(store, sweep)}/{total} finished  {sweep.techniques_text()}"
-
-
-def spawn_runner(store: RunStore, sweep_id: str | None) -> tuple[int, Path]:
-    """Run `greentui sweep --resume [ID]` in its own session, like a worker; returns its pid and log file.
-
-    Its own session and a log file, never a pipe: closing the terminal or SSH link must not stop it.
-    Without an id the one runner works through every unfinished sweep, one run at a time.
-    """
-    log = sweeps_dir(store) / f"{sweep_id or 'resume'}.log"
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    command = [sys.executable, "-m", "greentui", "--store", str(store.path.resolve()), "sweep", "--resume"]
-    try:
-        process = subprocess.Popen(  # an argument list, never a shell
-            command + ([sweep_id] if sweep_id else []),
-            stdin=subprocess.DEVNULL, stdout=fd, stderr=subprocess.STDOUT, start_new_session=True,
-            close_fds=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    finally:
-        os.close(fd)
-    return process.pid, log
-
-
-def run_queue(store: RunStore, sweep: Sweep, say: Callable[[str], None] = print,
-              should_stop: Callable[[], bool] = lambda: False) -> Sweep:
-    """Run the sweep's remaining runs one after another (one GPU at a time); returns, once all have ended
-    (or when told to stop), the sweep as its file now holds it."""
-    lock = FileLock(str(sweeps_dir(store) / f"{sweep.id}.lock"), timeout=0, mode=0o600)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise SweepBusy(f"sweep {sweep.id} is being run by another greentui already") from None
-    try:
-        total = len(sweep.entries)
-        pruner = Pruner(store, say)
-        windows = SweepWindow(store, sweep)
-        for index, entry in enumerate(sweep.entries):
-            if should_stop():
-                break
-            record = entry_record(store, sweep, entry)
-            label = f"[{index + 1}/{total}] {entry.label}"
-            if record is not None and record.finished:
-                if entry.run_id != record.id:  # adopted: note it, so the file names every run
-                    sweep = sweep.with_run(index, record.id)
-                    save_sweep(store, sweep)
-                continue
-            if record is None:
-                name = f"sweep {sweep.id[-4:]} {entry.label}"
-                config = sweep.config_of(entry)
-                timing = windows.timing(config, index)
-                record = launch(config, store, name, sweep=entry.tag(sweep.id), timing=timing)
-                windows.launched(record, timing)
-                say(f"{label}: run {record.id} started")
-            else:
-                say(f"{label}: run {record.id} still going, waiting for it")
-            sweep = sweep.with_run(index, record.id)
-            save_sweep(store, sweep)
-            final = wait_for(store, record.id, should_stop, pruner.watcher(sweep, entry, record.id))
-            if final is not None:
-                say(f"{label}: {final.status}" + (f": {final.error}" if final.error else ""))
-    finally:
-        lock.release()
-    return sweep
 
 
 class SweepWindow:
@@ -208,24 +141,3 @@ class SweepWindow:
         """Note the run that waits for the sweep's window."""
         if self.first is None and timing is not None and "planned_start" in timing[1]:
             self.first = (record.id, timing)
-
-
-def wait_for(store: RunStore, run_id: str, should_stop: Callable[[], bool] = lambda: False,
-             on_poll: Callable[[], None] | None = None) -> RunRecord | None:
-    """Poll until the run has ended (a vanished worker is marked crashed); None when told to stop waiting.
-    `on_poll` is called on each poll while the run goes on (the pruner's watch)."""
-    while not should_stop():
-        record = store.get(run_id)
-        if record is None or record.finished:
-            return record
-        if not pid_alive(record.pid):
-            # Gone without a final status, or its pid was never stored (greentui died mid-launch):
-            # reconcile decides, and leaves a run alone while it is young or its events still flow.
-            reconcile(store)
-            record = store.get(run_id)
-            if record is None or record.finished:
-                return record
-        if on_poll is not None:
-            on_poll()
-        time.sleep(POLL_S)
-    return None

@@ -11,13 +11,11 @@ from typing import Any, Callable
 from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from greentui.report.printable import printable
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore, StoreError
-from greentui.sweep.runner import SweepRunner
 from greentui.tui.screens.setup import SetupScreen
 
 # Only the setup screen is imported up front: the others pull in plotext (live, compare),
@@ -76,9 +74,6 @@ class GreenTuiApp(App[int]):
         self.store = store
         self.attach_running = attach_running
         self.sub_title = store.path.name
-        # The one queue runner (one run at a time); it reports from its thread, through the loop.
-        self.sweep_runner = SweepRunner(store, say=lambda text: self._from_runner(text, "information"),
-                                        on_error=lambda text: self._from_runner(text, "error"))
         self._warned: set[str] = set()
 
     def on_mount(self) -> None:
@@ -101,44 +96,38 @@ class GreenTuiApp(App[int]):
 
     @work(thread=True, group="sweeps-resume", exit_on_error=False)
     def _resume_sweeps(self) -> None:
-        """Sweeps left unfinished by an earlier greentui go on (their finished runs are not run again).
+        """Sweeps left unfinished go on: the store's queue runner is started if it is not at work.
 
         On a thread: finding what is left reads every sweep file and the store.
         """
+        from greentui.queue.runner_process import ensure_runner
         from greentui.sweep.queue import all_sweeps, unfinished
 
         skipped: list[str] = []
         try:
-            for sweep in all_sweeps(self.store, skipped.append):
-                left = unfinished(self.store, sweep)
-                if left and self.sweep_runner.queue(sweep):
-                    self._from_thread(self.notify, f"resuming sweep {sweep.id}: {left} run(s) to go (f4)")
+            left = [(s, n) for s in all_sweeps(self.store, skipped.append)
+                    if s.control == "active" and (n := unfinished(self.store, s))]
+            if left and ensure_runner(self.store) is not None:
+                for sweep, runs in left:
+                    self._from_thread(self.notify, f"resuming sweep {sweep.id}: {runs} run(s) to go (f4)")
         except (StoreError, OSError) as err:
             self._from_thread(self.notify, f"sweeps not resumed: {err}", severity="error")
         for problem in skipped:
             self._from_thread(self.warn_once, problem)
 
     def action_quit_app(self) -> None:
-        """Quit; first ask when a sweep is being worked through here, as quitting pauses it."""
-        if not self.sweep_active():
-            self.exit()
-            return
-        from greentui.tui.dialogs.confirm import ConfirmDialog
-
-        question = ("A sweep is running in this greentui: quitting pauses it once its current run ends "
-                    "(that run goes on; the next greentui resumes the sweep). Quit?")
-        self.push_screen(ConfirmDialog(question, "Quit"), lambda yes: self.exit() if yes else None)
+        """Quit: runs and the store's queue runner go on without greentui."""
+        self.exit()
 
     def action_help_quit(self) -> None:
         """ctrl+c: say how to quit (Textual's own hint is markup, which this app's notices never read)."""
         self.notify("press q (outside a text field) or ctrl+q to quit; runs go on either way")
 
     def sweep_active(self) -> bool:
-        """True while the queue runner has work."""
-        return self.sweep_runner.busy
+        """True while the store's queue runner is at work."""
+        from greentui.queue.runner_process import runner_running
 
-    def _from_runner(self, text: str, severity: SeverityLevel) -> None:
-        self._from_thread(self.notify, text, severity=severity)
+        return runner_running(self.store)
 
     def _from_thread(self, callback: Callable[..., object], *args: object, **kwargs: object) -> None:
         """Run `callback` on the event loop, from a thread (the sweep runner's, a worker's)."""
@@ -152,10 +141,6 @@ class GreenTuiApp(App[int]):
         if problem not in self._warned:
             self._warned.add(problem)
             self.notify(problem, severity="warning", timeout=10)
-
-    def on_unmount(self) -> None:
-        """Stop the queue runner's waiting; the runs go on, and the next greentui resumes the queue."""
-        self.sweep_runner.cancel()
 
     def notify(self, message: str, *, markup: bool = True, **kwargs: Any) -> None:
         """Textual's notification, always as plain text (screens' notify calls come here too).

@@ -34,8 +34,20 @@ class SweepProgress:
                 f"{self.finished} of {len(sweep.entries)} runs finished"
                 + (f" ({self.pruned} pruned)" if self.pruned else "")
                 + (f" · running: {self.running}" if self.running else "")
-                + ("" if runner_busy or self.finished == len(sweep.entries)
-                   else " · paused: it resumes on the next greentui"))
+                + self._queue_text(runner_busy))
+
+    def _queue_text(self, runner_busy: bool) -> str:
+        """What the queue does with the sweep: paused, cancelled, stopped (and why), or waiting for a runner."""
+        sweep = self.sweep
+        if sweep is None:
+            return ""
+        if sweep.control == "stopped":
+            return f" · stopped: {sweep.reason}"
+        if sweep.control in ("paused", "cancelled"):
+            return f" · {sweep.control}" + (" (ctrl+o resumes)" if sweep.control == "paused" else "")
+        if runner_busy or self.finished == len(sweep.entries):
+            return ""
+        return " · queue runner not at work: it starts with the next greentui"
 
 
 def sweep_rows(store: RunStore, sweep: Sweep) -> SweepProgress:

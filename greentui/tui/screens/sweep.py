@@ -1,14 +1,15 @@
-"""Sweep: plan techniques against a baseline, start the queue, and watch the attribution table fill in.
+"""Sweep: plan techniques against a baseline, queue it, and watch the attribution table fill in.
 
-The queue itself runs on the app's SweepRunner, so leaving this screen, or closing greentui,
-never loses it: the next `greentui` picks up what is left. The sweep files and the store are
-read and written on threads: the screen only renders what they send back.
+The store's queue runner (greentui.queue.runner, a process of its own) runs the queue, so leaving
+this screen, or closing greentui, never stops it. The screen acts on the queue as `greentui queue`
+does, through the sweep files: cancel, pause or resume, and run next. The sweep files and the store
+are read and written on threads: the screen only renders what they send back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,6 +29,9 @@ from greentui.tui.models.sweep import SweepProgress
 from greentui.tui.widgets.charts import DeltaBars
 from greentui.tui.widgets.focus_row import mark_focused_row
 from greentui.tui.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from greentui.store.run_store import RunStore
 
 REFRESH_S = 2.0
 # ★ before a row's techniques: on the energy–accuracy front; ≈: a change within the spread.
@@ -67,9 +71,14 @@ def in_form_words(message: str) -> str:
 class SweepScreen(Screen):
     """The sweep form on top, the newest sweep's progress and attribution table below."""
 
+    # Control keys: a letter would go to the focused input.
     BINDINGS = [Binding("ctrl+r", "start", "Start sweep", priority=True),
-                Binding("ctrl+t", "report", "Report", priority=True)]  # a letter would go to the focused input
+                Binding("ctrl+t", "report", "Report", priority=True),
+                Binding("ctrl+o", "pause_or_resume", "Pause/resume", priority=True),
+                Binding("ctrl+y", "cancel_sweep", "Cancel sweep", priority=True),
+                Binding("ctrl+n", "run_next", "Run next", priority=True)]
     sweep_id: str | None = None  # the sweep shown
+    sweep_control = "active"  # its queue state: active, paused, cancelled or stopped
     _reading = False  # a progress read is on its way: the clock does not start another
 
     def compose(self) -> ComposeResult:
@@ -184,12 +193,14 @@ class SweepScreen(Screen):
     @work(thread=True, group="sweep-create")
     def _create(self, baseline: RunConfig, techniques: list[tuple[str, Any]], plan: str, repeats: int,
                 runs: list[PlannedRun], prune: str = "off") -> None:
+        from greentui.queue.runner_process import ensure_runner
         from greentui.store.run_store import StoreError
         from greentui.sweep.queue import create_sweep, sweeps_dir
 
         try:
             app_of(self).store.check()
             sweep = create_sweep(app_of(self).store, baseline, techniques, plan, repeats, runs, prune)
+            ensure_runner(app_of(self).store)
         except StoreError as err:
             self.post_message(SweepQueued(None, str(err)))
         except OSError as err:
@@ -203,9 +214,54 @@ class SweepScreen(Screen):
         if message.sweep is None:
             self.notify(message.problem, title="sweep not queued", severity="error", timeout=10)
             return
-        app_of(self).sweep_runner.queue(message.sweep)
         self.notify(f"sweep {message.sweep.id}: {len(message.sweep.entries)} runs queued")
         self.refresh_table()
+
+    def action_pause_or_resume(self) -> None:
+        """Pause the shown sweep (no new run starts), or resume it."""
+        from greentui.queue import state
+
+        self._act(lambda store, sweep_id: state.resume(store, sweep_id)[0] if self.sweep_control == "paused"
+                  else state.pause(store, sweep_id)[0])
+
+    def action_cancel_sweep(self) -> None:
+        """Cancel the shown sweep (its running run is stopped), once the user says so."""
+        from greentui.queue import state
+        from greentui.tui.dialogs.confirm import ConfirmDialog
+
+        if self.sweep_id is None:
+            self.notify("no sweep to cancel", severity="warning")
+            return
+        question = f"Cancel sweep {self.sweep_id}? Its running run is stopped and no other run of it starts."
+        self.app.push_screen(ConfirmDialog(question, "Cancel sweep"),
+                             lambda yes: self._act(state.cancel) if yes else None)
+
+    def action_run_next(self) -> None:
+        """Put the shown sweep first in the store's queue."""
+        from greentui.queue import state
+
+        self._act(lambda store, sweep_id: state.move(store, sweep_id, 1))
+
+    def _act(self, action: Callable[[RunStore, str], str]) -> None:
+        if self.sweep_id is None:
+            self.notify("no sweep yet", severity="warning")
+            return
+        self._act_on_thread(action, self.sweep_id)
+
+    @work(thread=True, group="sweep-action")
+    def _act_on_thread(self, action: Callable[[RunStore, str], str], sweep_id: str) -> None:
+        from greentui.queue.runner_process import ensure_runner
+        from greentui.store.run_store import StoreError
+
+        store = app_of(self).store
+        try:
+            said = action(store, sweep_id)
+            ensure_runner(store)  # it carries the change out: stops a cancelled run, starts a resumed sweep's
+        except (SweepError, StoreError, OSError) as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error")
+            return
+        self.app.call_from_thread(self.notify, said)
+        self.app.call_from_thread(self.refresh_table)
 
     def refresh_table(self) -> None:
         """Read the newest sweep's progress on a thread (hidden, or a read still going: no work)."""
@@ -235,6 +291,7 @@ class SweepScreen(Screen):
         if progress.sweep is None:
             return
         self.sweep_id = progress.sweep.id
+        self.sweep_control = progress.sweep.control
         table = self.query_one(DataTable)
         table.clear()
         for row in progress.rows:

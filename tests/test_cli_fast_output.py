@@ -1,0 +1,60 @@
+"""The fast paths of `ls --json`, `export` and the technique tags give exactly what the plain ones gave."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from greentui.cli.fast_json import dumps_records
+from greentui.config import KEYS, RunConfig
+from greentui.report.csv_export import FORMULA_SIGNS, FORMULA_STARTS, neutralise
+from greentui.store.techniques import techniques_of
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text())
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner,
+                                                                                             max_size=4), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=6), values, max_size=6), max_size=4))
+def test_dumps_records_is_json_dumps_indent_2(docs: list[dict]) -> None:
+    assert dumps_records(docs) == json.dumps(docs, indent=2)
+    assert dumps_records(docs * 2) == json.dumps(docs * 2, indent=2)  # the second time from the memo
+
+
+def test_dumps_records_takes_tuples_and_refuses_what_json_refuses() -> None:
+    docs = [{"tags": ("a", "b"), "m": {"x": -0.0, "y": float("nan")}, "n": {"k": (1, [2])}}]
+    assert dumps_records(docs) == json.dumps(docs, indent=2)
+    with pytest.raises(TypeError):
+        dumps_records([{"a": {"s": {1}}}])
+
+
+@given(st.text(max_size=4))
+def test_neutralise_is_the_plain_rule(text: str) -> None:
+    quoted = text.lstrip()[:1] in FORMULA_SIGNS or text[:1] in FORMULA_STARTS
+    assert neutralise(text) == ("'" + text if quoted else text)
+
+
+def _plain_techniques(config: dict) -> tuple[str, ...]:
+    try:
+        return tuple(RunConfig.from_mapping({k: v for k, v in config.items() if k in KEYS}).techniques())
+    except ValueError:
+        return ()
+
+
+def test_technique_tags_match_a_validated_config() -> None:
+    rng = random.Random(0)
+    base = RunConfig().to_dict()
+    odd = [None, "", "x", -1, 0, -0.0, 0.0, 0.5, 1, 1.0, True, False, 2, 512, float("nan"), "bf16", "sgd", "cosine",
+           [1], {"a": 1}, "dynamic-int8", "low-carbon", 1e9]
+    for _ in range(3000):
+        config = dict(base)
+        for key in rng.sample(KEYS, rng.randint(0, 4)):
+            config[key] = rng.choice(odd)
+        if rng.random() < 0.1:
+            config["not_a_key"] = 1
+        assert techniques_of(config) == _plain_techniques(config), config

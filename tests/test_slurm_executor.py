@@ -1,8 +1,9 @@
 """The slurm executor against a real single-node Slurm cluster (tests/slurm_cluster.py), and the same flow
 on submitit's local executor where Slurm cannot start here.
 
-The runs are driven the way the queue's runner drives them: a slot from `capacity`, `launch` with the
-executor's placement, then `refresh` on every poll until the run is finished.
+On the real cluster the runs go through the command line and the store's runner (`greentui sweep
+--executor slurm`, `greentui run --queue`, `greentui queue cancel`). The local stand-in is driven the
+way the runner drives an executor: a slot from `capacity`, `launch` with its placement, then `refresh`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from greentui.config import RunConfig
 from greentui.queue.executor_spec import ExecutorError, ExecutorSpec, parse_executor
 from greentui.queue.executors import executor_for
+from greentui.queue.runner_process import runner_running
 from greentui.queue.slurm import SlurmExecutor, sbatch_minutes, sbatch_parameters
 from greentui.queue.slurm_commands import ENDED, JobState, _parse, checked_job_id
 from greentui.queue.slurm_job import job_environment
@@ -28,6 +30,8 @@ from tests.slurm_support import Cluster
 from tests.support import greentui, wait_until
 
 TINY = RunConfig().with_values(train_samples=64, eval_samples=64, batch_size=32, epochs=1)
+TINY_SETS = [arg for key, value in (("train_samples", 64), ("eval_samples", 64), ("batch_size", 32), ("epochs", 1))
+             for arg in ("--set", f"{key}={value}")]
 
 
 # --- what greentui hands Slurm and reads back ---------------------------------------------------------------
@@ -132,52 +136,82 @@ def two_run_sweep(store: RunStore, executor: SlurmExecutor) -> list[RunRecord]:
     return wait_until(all_ended, "both Slurm runs and their jobs to finish", every=1.0)
 
 
-def check_completed(records: list[RunRecord]) -> None:
+def check_completed(records: list[RunRecord], states_seen: tuple[str, ...] = ("COMPLETED",)) -> None:
     for record in records:
         assert record.status == "completed", (record.status, record.error)
         assert record.executor["kind"] == "slurm" and record.executor["job_id"].isdigit()
-        assert record.executor["state"] == "COMPLETED"
+        assert record.executor["state"] in states_seen
         assert record.hardware.get("cpu_count") and record.hardware.get("device") == "cpu"  # the node's, by its worker
         assert record.pid is not None and record.process  # the worker noted itself: nobody here spawned it
         assert record.metrics.get("accuracy") is not None
+
+
+def sacct_states(job_ids: list[str]) -> dict[str, str]:
+    """What sacct lists of these jobs. No slurmdbd here: it reads the completion log (--completion); a
+    cluster with accounting lists them without it."""
+    listed = subprocess.run(["sacct", "--completion", "-n", "-P", "-j", ",".join(job_ids), "-o", "JobID,State"],
+                            capture_output=True, text=True, timeout=60, check=True).stdout
+    return dict(line.split("|", 1) for line in listed.splitlines() if "|" in line)
 
 
 @pytest.mark.slow
 def test_a_two_run_sweep_runs_as_slurm_jobs_and_sacct_lists_them(slurm: Cluster, store_path: Path) -> None:
     if not slurm.up:
         pytest.skip(slurm.reason)
+    swept = greentui("sweep", "--preset", "tiny", *TINY_SETS, "--techniques", "label_smoothing=0.1",
+                     "--executor", "slurm", "--slurm-time", "20", "--slurm-cpus", "1", store=store_path)
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    assert "on slurm" in swept.stdout
     store = RunStore(store_path)
-    records = two_run_sweep(store, SlurmExecutor(ExecutorSpec(kind="slurm")))
-    check_completed(records)
-    stored = {record.id: record for record in store.all()}
-    assert set(stored) == {record.id for record in records}
-    assert {stored[r.id].executor["job_id"] for r in records} == {r.executor["job_id"] for r in records}
-    job_ids = ",".join(record.executor["job_id"] for record in records)
-    # No slurmdbd here: sacct reads the completion log (a cluster with accounting lists them without -c).
-    listed = subprocess.run(["sacct", "--completion", "-n", "-P", "-j", job_ids, "-o", "JobID,State"],
-                            capture_output=True, text=True, timeout=60, check=True).stdout
-    assert {line for line in listed.splitlines()} == {f"{r.executor['job_id']}|COMPLETED" for r in records}
-    assert all((Path(store_path.parent, r.run_dir) / "slurm").is_dir() for r in records)  # submitit's folder
+    records = store.all()
+    assert sorted(r.sweep["role"] for r in records) == ["baseline", "label_smoothing"]
+    job_ids = [r.executor["job_id"] for r in records]
+    # The runner stops following a run once it is finished; its job ends a moment later (the worker exits).
+    states = wait_until(lambda: (found := sacct_states(job_ids)) and len(found) == 2 and found, "sacct to list both")
+    assert states == {job_id: "COMPLETED" for job_id in job_ids}
+    check_completed(records, states_seen=("RUNNING", "COMPLETING", "COMPLETED"))
+    assert all((store_path.parent / r.run_dir / "slurm").is_dir() for r in records)  # submitit's folder
+    script = next((store_path.parent / records[0].run_dir / "slurm").glob("*_submission.sh")).read_text()
+    assert "#SBATCH --time=20" in script and "#SBATCH --cpus-per-task=1" in script
 
 
-def test_stopping_a_pending_slurm_run_cancels_its_job_before_a_worker_starts(slurm: Cluster, store_path: Path) -> None:
-    if not slurm.up:
-        pytest.skip(slurm.reason)
+def queue_pending_run(store_path: Path) -> RunRecord:
+    """A queued run whose Slurm job is held for an hour (--begin): pending while the test acts on it."""
+    queued = greentui("run", "--queue", "--preset", "tiny", *TINY_SETS, "--executor", "slurm",
+                      "--slurm-args=--begin=now+1hour", store=store_path)
+    assert queued.returncode == 0, queued.stdout + queued.stderr
     store = RunStore(store_path)
-    executor = executor_for(parse_executor({"kind": "slurm", "slurm_args": ["--begin=now+1hour"]}))  # held an hour
-    record = launch(TINY, store, placement=executor.placement(store, executor.capacity(store, [])[0]))
+    return wait_until(lambda: next((r for r in store.all() if r.executor.get("state") == "PENDING"), None),
+                      "the runner to submit the job and see it pending")
+
+
+def check_cancelled_before_it_started(store_path: Path, record: RunRecord) -> None:
+    final = wait_until(lambda: (r := RunStore(store_path).get(record.id)) and r.finished and r, "the run to end")
     job_id = record.executor["job_id"]
-    assert executor.refresh(store, record).executor["state"] == "PENDING"
-
-    stopped = greentui("stop", record.id, store=store_path)
-    assert stopped.returncode == 0, stopped.stderr
-    final = store.get(record.id)
-    assert final is not None and final.status == "stopped" and final.pid is None  # no worker ever started
+    assert final.status == "stopped" and final.pid is None  # no worker ever started
     assert f"Slurm job {job_id} was cancelled (scancel)" in (final.error or "")
     assert final.executor["state"] == "CANCELLED"
-    listed = subprocess.run(["sacct", "--completion", "-n", "-P", "-j", job_id, "-o", "JobID,State"],
-                            capture_output=True, text=True, timeout=60, check=True).stdout
-    assert listed.split("|")[1].startswith("CANCELLED")
+    assert sacct_states([job_id])[job_id].startswith("CANCELLED")
+
+
+def test_queue_cancel_of_a_pending_slurm_run_reaches_scancel(slurm: Cluster, store_path: Path) -> None:
+    if not slurm.up:
+        pytest.skip(slurm.reason)
+    record = queue_pending_run(store_path)
+    cancelled = greentui("queue", "cancel", record.id, store=store_path)
+    assert cancelled.returncode == 0, cancelled.stderr
+    check_cancelled_before_it_started(store_path, record)
+    wait_until(lambda: not runner_running(RunStore(store_path)), "the runner to exit with nothing left")
+
+
+def test_stop_of_a_pending_slurm_run_reaches_scancel(slurm: Cluster, store_path: Path) -> None:
+    if not slurm.up:
+        pytest.skip(slurm.reason)
+    record = queue_pending_run(store_path)
+    stopped = greentui("stop", record.id, store=store_path)
+    assert stopped.returncode == 0, stopped.stderr
+    check_cancelled_before_it_started(store_path, record)
+    wait_until(lambda: not runner_running(RunStore(store_path)), "the runner to exit with nothing left")
 
 
 @pytest.mark.slow

@@ -190,9 +190,34 @@ def _runs(pid: int, name: str) -> bool:
     return comm == name and state != "Z"
 
 
+def _end_jobs(folder: Path, grace_s: float) -> None:
+    """Cancel the cluster's jobs and wait for them to go: a job step outlives a stopped slurmd otherwise."""
+    env = {**os.environ, **environment(folder)}
+
+    def job_ids() -> list[str]:
+        shown = subprocess.run([_program("squeue"), "-h", "-o", "%i"], capture_output=True, text=True,
+                               timeout=30, check=False, env=env)
+        return [line.strip() for line in shown.stdout.splitlines() if line.strip().isdigit()] \
+            if shown.returncode == 0 else []
+
+    ids = job_ids()
+    if ids:
+        subprocess.run([_program("scancel"), *ids], capture_output=True, timeout=30, check=False, env=env)
+    deadline = time.monotonic() + grace_s
+    while ids and time.monotonic() < deadline:
+        time.sleep(0.5)
+        ids = job_ids()
+
+
 def stop(folder: Path, grace_s: float = 15.0) -> None:
-    """Stop the daemons `start` started in `folder` (by their pid files), each only if it is still that daemon."""
+    """Stop the daemons `start` started in `folder` (by their pid files), each only if it is still that daemon;
+    the cluster's jobs are cancelled first."""
     folder = folder.resolve()
+    if (folder / "slurm.conf").exists():
+        try:
+            _end_jobs(folder, grace_s)
+        except (ClusterUnavailable, OSError, subprocess.TimeoutExpired):
+            pass  # the controller is not answering: its daemons are stopped all the same
     for name in DAEMONS:
         pid_file = folder / f"{name}.pid"
         try:

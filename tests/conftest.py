@@ -26,3 +26,7 @@ def private_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     # contention is about, so its CPU bar is set out of reach; tests of contention set their own
     # (tests/test_contention.py uses the default). Other processes on a run's GPU still count.
     monkeypatch.setenv("GREENTUI_CONTENTION_CORES", "64")
+
+
+# The session's single-node Slurm cluster (tests/slurm_support.py), started only by the tests that ask for it.
+from tests.slurm_support import slurm  # noqa: E402,F401

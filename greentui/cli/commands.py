@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from greentui.report.printable import from_command_line, printable
 from greentui.report.text import one_line_summary
 from greentui.runs.process import stop, worker_alive
-from greentui.runs.reconcile import reconcile
+from greentui.runs.reconcile import queued_in_batch, reconcile
 from greentui.store.layout import StoreError
 from greentui.store.record import RunRecord
 from greentui.store.run_dirs import run_dir_of
@@ -211,7 +211,8 @@ def _running(store: RunStore, run_id: str) -> RunRecord | int:
     if record is None:
         print(f"greentui: no run {run_id!r} in {store.path}", file=sys.stderr)
         return 2
-    if record.finished or not worker_alive(store, record):
+    # A Slurm job still pending has no worker yet, but is the run's: stop cancels it (scancel).
+    if record.finished or not (worker_alive(store, record) or queued_in_batch(record)):
         print(f"greentui: run {record.id} is not running (status {record.status})", file=sys.stderr)
         return 1
     return record

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from greentui.queue.executor_spec import ExecutorSpec
+    from greentui.store.record import RunRecord
     from greentui.store.run_store import RunStore
     from greentui.sweep.model import Sweep
 
@@ -191,6 +192,8 @@ def _report_entry(store: RunStore, sweep: Sweep, index: int, said: dict[int, str
         return True
     if now == "queued":
         return sweep.control == "active"
+    if now == "done" and record is not None and _maybe_pruning(sweep, record, said, index):
+        return True
     if said.get(index) != now:
         if now == "done" and record is not None:
             print(f"{label}: {record.status}" + (f": {printable(record.error)}" if record.error else ""), flush=True)
@@ -198,3 +201,19 @@ def _report_entry(store: RunStore, sweep: Sweep, index: int, said: dict[int, str
             print(f"{label}: {now}" + (f": {printable(entry.reason)}" if entry.reason else ""), flush=True)
         said[index] = now
     return False
+
+
+PRUNE_WAIT_POLLS = 10
+
+
+def _maybe_pruning(sweep: Sweep, record: RunRecord, said: dict[int, str], index: int) -> bool:
+    """True for a while after a pruning sweep's run is seen `stopped`: the pruner stops a run first and
+    stores it `pruned` a moment later, and the line should name what the run ended as."""
+    if sweep.prune == "off" or record.status != "stopped":
+        return False
+    seen = said.get(index, "")
+    waited = int(seen.split(":")[1]) if seen.startswith("stopped:") else 0
+    if waited >= PRUNE_WAIT_POLLS:
+        return False
+    said[index] = f"stopped:{waited + 1}"
+    return True

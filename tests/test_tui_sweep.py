@@ -212,3 +212,32 @@ async def test_a_sweep_is_paused_and_resumed_from_its_screen(tmp_path):
         await pilot.press("ctrl+o")
         await wait_until_pilot(pilot, lambda: len(store.all()) == 2, "the resumed sweep's second run", timeout=60)
         await cancel_through_the_screen(pilot, app)
+
+
+async def test_run_next_moves_the_shown_sweep_to_the_front_of_the_queue(tmp_path):
+    from filelock import FileLock
+
+    from greentui.config import RunConfig
+    from greentui.queue.runner_process import RUNNER_LOCK
+    from greentui.queue.state import queue_sweeps
+    from greentui.sweep.plan import parse_techniques, plan_runs
+    from greentui.sweep.queue import create_sweep, sweeps_dir
+
+    store = RunStore(tmp_path / "runs.json")
+    baseline = RunConfig()
+    made = []
+    for technique in ("label_smoothing=0.1", "epochs=2"):
+        techniques = parse_techniques(technique, baseline)
+        made.append(create_sweep(store, baseline, techniques, "ablation", 1,
+                                 plan_runs(baseline, techniques, "ablation", 1)))
+    # As the store's runner holds its lock: the screen's action changes the files, and nothing runs.
+    with FileLock(str(sweeps_dir(store) / RUNNER_LOCK)):
+        app = create_app(tmp_path / "runs.json", attach_running=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await press_to(pilot, "f4", SweepScreen)
+            await wait_until_pilot(pilot, lambda: app.screen.sweep_id == made[1].id, "the newest sweep shown",
+                                   timeout=30)
+            await pilot.press("ctrl+n")
+            await wait_until_pilot(pilot, lambda: queue_sweeps(store)[0].id == made[1].id, "the move", timeout=30)
+        assert [s.id for s in queue_sweeps(store)] == [made[1].id, made[0].id]
+        assert store.all() == []

@@ -124,7 +124,7 @@ def listing(store: RunStore) -> list[str]:
         for entry, record, entry_now in states:
             run = f"  run {record.id}" + (f" {record.status}" if record.finished else "") if record else ""
             why = f"  {printable(entry.reason)}" if entry.reason else ""
-            lines.append(f"   {entry.label:<28} {entry_now:<15}{run}{why}")
+            lines.append(f"   {printable(entry.label):<28} {entry_now:<15}{run}{why}")
     if lines:
         lines.append("runner: " + ("at work" if runner_running(store) else "not running (starts when there is work)"))
     return lines
@@ -181,7 +181,7 @@ def _report_entry(store: RunStore, sweep: Sweep, index: int, said: dict[int, str
     entry = sweep.entries[index]
     record = entry_record(store, sweep, entry)
     now = entry_state(store, sweep, entry, record)
-    label = f"[{index + 1}/{len(sweep.entries)}] {entry.label}"
+    label = f"[{index + 1}/{len(sweep.entries)}] {printable(entry.label)}"
     if first and now not in ("waiting", "running"):
         said[index] = now  # what had happened before this command: not news
         return now == "queued" and sweep.control == "active"

@@ -28,6 +28,7 @@ from greentui.queue.executor_spec import ExecutorError, parse_executor
 from greentui.queue.executors import Executor, executor_for
 from greentui.queue.runner_process import runner_lock
 from greentui.queue.state import queue_sweeps, run_noted, start_failed, startable, update_sweep
+from greentui.report.printable import printable
 from greentui.runs.launch import launch
 from greentui.runs.reconcile import reconcile
 from greentui.store.layout import StoreError
@@ -213,8 +214,8 @@ def main(argv: list[str]) -> int:
         print("usage: python -m greentui.queue.runner STORE", file=sys.stderr)
         return 2
 
-    def say(line: str) -> None:
-        print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+    def say(line: str) -> None:  # sweep files and records are untrusted: their text never reaches a terminal raw
+        print(f"{time.strftime('%H:%M:%S')} {printable(line)}", flush=True)
 
     return work(RunStore(Path(argv[0])), say)
 

@@ -25,12 +25,18 @@ def runner_lock(store: RunStore) -> FileLock:
 
 
 def runner_running(store: RunStore) -> bool:
-    """True while a runner holds the store's runner lock."""
-    lock = runner_lock(store)
+    """True while a runner holds the store's runner lock; False where there is none (or no folder for one).
+
+    Asked by the TUI every refresh: it creates nothing, and a folder it cannot write reads as no runner."""
+    if not (sweeps_dir(store) / RUNNER_LOCK).exists():
+        return False
+    lock = FileLock(str(sweeps_dir(store) / RUNNER_LOCK), timeout=0, mode=0o600)
     try:
         lock.acquire()
     except Timeout:
         return True
+    except OSError:
+        return False
     lock.release()
     return False
 

@@ -132,3 +132,19 @@ def test_the_gpus_executor_runs_one_run_per_gpu_at_once_each_measured_on_its_own
     # Each GPU's energy is its own: 300 W against 100 W over about the same time.
     ratio = second.metrics["gpu_energy_kwh"] / first.metrics["gpu_energy_kwh"]
     assert 2.0 < ratio < 4.5, json.dumps([first.metrics, second.metrics])
+
+
+def test_run_queue_puts_one_run_last_in_the_queue_under_its_name(store_path: Path) -> None:
+    store = RunStore(store_path)
+    sweep = planned(store)
+    with FileLock(str(sweeps_dir(store) / RUNNER_LOCK)):  # the runner is at work elsewhere: nothing starts here
+        queued = greentui("run", "--queue", "--set", "epochs=1", "--name", "one more", store=store_path)
+        assert queued.returncode == 0, queued.stderr
+        assert "queued as" in queued.stdout and "(local)" in queued.stdout
+        order = queue_sweeps(store)
+        assert [s.id for s in order][0] == sweep.id and order[1].plan == "run"
+        assert order[1].entries[0].role == "one more" and order[1].baseline.epochs == 1
+        assert "one more #1" in greentui("queue", store=store_path).stdout
+        refused = greentui("run", "--gpus", "0", store=store_path)
+        assert refused.returncode == 2 and "add --queue" in refused.stderr
+    assert store.all() == []

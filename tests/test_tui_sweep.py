@@ -13,7 +13,7 @@ from greentui.sweep.queue import all_sweeps
 from greentui.tui.app import create_app
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.screens.sweep import SweepScreen
-from tests.support import SIZE, isolated_env, press_to, wait_until_pilot  # noqa: F401 - autouse fixture
+from tests.support import SIZE, greentui, isolated_env, press_to, wait_until_pilot  # noqa: F401 - autouse fixture
 from tests.test_tui_history import answer_prompt
 from tests.test_tui_snapshots import LARGE, settle
 
@@ -29,15 +29,21 @@ def table_rows(screen: SweepScreen) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+async def queue_from_the_form(pilot) -> SweepScreen:
+    """Open the sweep screen, fill the short baseline against label smoothing, one repeat, and press ctrl+r."""
+    await press_to(pilot, "f4", SweepScreen)
+    screen = pilot.app.screen
+    screen.query_one("#sweep-baseline", Input).value = SHORT
+    screen.query_one("#sweep-techniques", Input).value = "label_smoothing=0.1"
+    screen.query_one("#sweep-repeats", Input).value = "1"
+    await pilot.press("ctrl+r")
+    return screen
+
+
 async def test_a_sweep_planned_in_the_form_runs_and_fills_the_table(tmp_path):
     app = create_app(tmp_path / "runs.json", attach_running=False)
     async with app.run_test(size=SIZE) as pilot:
-        await press_to(pilot, "f4", SweepScreen)
-        screen = app.screen
-        screen.query_one("#sweep-baseline", Input).value = SHORT
-        screen.query_one("#sweep-techniques", Input).value = "label_smoothing=0.1"
-        screen.query_one("#sweep-repeats", Input).value = "1"
-        await pilot.press("ctrl+r")
+        screen = await queue_from_the_form(pilot)
         # The store's runner, a process of its own, runs it: this greentui may close and it goes on.
         await wait_until_pilot(pilot, app.sweep_active, "the store's queue runner to start", timeout=60)
         for _ in range(600):  # two real runs of the tiny model
@@ -194,12 +200,7 @@ async def test_a_sweep_is_paused_and_resumed_from_its_screen(tmp_path):
 
     app = create_app(tmp_path / "runs.json", attach_running=False)
     async with app.run_test(size=SIZE) as pilot:
-        await press_to(pilot, "f4", SweepScreen)
-        screen = app.screen
-        screen.query_one("#sweep-baseline", Input).value = SHORT
-        screen.query_one("#sweep-techniques", Input).value = "label_smoothing=0.1"
-        screen.query_one("#sweep-repeats", Input).value = "1"
-        await pilot.press("ctrl+r")
+        screen = await queue_from_the_form(pilot)
         await wait_until_pilot(pilot, lambda: screen.sweep_id is not None, "the sweep to be shown", timeout=60)
         store = RunStore(tmp_path / "runs.json")
         await wait_until_pilot(pilot, lambda: len(store.all()) == 1, "the first run to start", timeout=60)
@@ -235,9 +236,14 @@ async def test_run_next_moves_the_shown_sweep_to_the_front_of_the_queue(tmp_path
         app = create_app(tmp_path / "runs.json", attach_running=False)
         async with app.run_test(size=SIZE) as pilot:
             await press_to(pilot, "f4", SweepScreen)
-            await wait_until_pilot(pilot, lambda: app.screen.sweep_id == made[1].id, "the newest sweep shown",
-                                   timeout=30)
+            # Made in the same second, either may count as the newest: the one shown is moved.
+            await wait_until_pilot(pilot, lambda: app.screen.sweep_id is not None, "a sweep shown", timeout=30)
+            shown = app.screen.sweep_id
+            if shown == made[0].id:  # already first: put it last from the command line, then bring it back
+                assert greentui("queue", "move", shown, "2", store=store.path).returncode == 0
+            other = next(s.id for s in made if s.id != shown)
+            assert [s.id for s in queue_sweeps(store)] == [other, shown]
             await pilot.press("ctrl+n")
-            await wait_until_pilot(pilot, lambda: queue_sweeps(store)[0].id == made[1].id, "the move", timeout=30)
-        assert [s.id for s in queue_sweeps(store)] == [made[1].id, made[0].id]
+            await wait_until_pilot(pilot, lambda: queue_sweeps(store)[0].id == shown, "the move", timeout=30)
+        assert [s.id for s in queue_sweeps(store)] == [shown, other]
         assert store.all() == []

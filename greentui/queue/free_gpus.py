@@ -18,8 +18,9 @@ class Gpu:
     name: str
 
 
-def box_gpus() -> list[Gpu]:
-    """Every GPU NVML sees; ExecutorError when there is no NVML or no GPU."""
+def box_gpus() -> list[tuple[Gpu, bool]]:
+    """Every GPU NVML sees, and whether a compute process is on it (another user's job, say), in one NVML
+    session; ExecutorError when there is no NVML."""
     try:
         import pynvml
 
@@ -30,7 +31,8 @@ def box_gpus() -> list[Gpu]:
         gpus = []
         for index in range(pynvml.nvmlDeviceGetCount()):
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            gpus.append(Gpu(index, _text(pynvml.nvmlDeviceGetUUID(handle)), _text(pynvml.nvmlDeviceGetName(handle))))
+            gpu = Gpu(index, _text(pynvml.nvmlDeviceGetUUID(handle)), _text(pynvml.nvmlDeviceGetName(handle)))
+            gpus.append((gpu, _has_processes(pynvml, handle)))
         return gpus
     finally:
         try:
@@ -39,9 +41,14 @@ def box_gpus() -> list[Gpu]:
             pass
 
 
-def check_gpus(chosen: tuple[int, ...]) -> list[Gpu]:
-    """The GPUs a gpus executor uses (`chosen` indices, or all); ExecutorError naming an index the box lacks."""
-    gpus = box_gpus()
+def _has_processes(pynvml: Any, handle: Any) -> bool:
+    try:
+        return bool(pynvml.nvmlDeviceGetComputeRunningProcesses(handle))
+    except Exception:  # noqa: BLE001 - an old driver without the call: a GPU NVML cannot say of counts as free
+        return False
+
+
+def _chosen(gpus: list[tuple[Gpu, bool]], chosen: tuple[int, ...]) -> list[tuple[Gpu, bool]]:
     if not gpus:
         raise ExecutorError("executor 'gpus': NVML sees no GPU on this machine")
     missing = [i for i in chosen if i >= len(gpus)]
@@ -51,31 +58,16 @@ def check_gpus(chosen: tuple[int, ...]) -> list[Gpu]:
     return [gpus[i] for i in chosen] if chosen else gpus
 
 
+def check_gpus(chosen: tuple[int, ...]) -> list[Gpu]:
+    """The GPUs a gpus executor uses (`chosen` indices, or all); ExecutorError naming an index the box lacks."""
+    return [gpu for gpu, _busy in _chosen(box_gpus(), chosen)]
+
+
 def free_gpus(chosen: tuple[int, ...]) -> list[Gpu]:
     """Those of the chosen GPUs that nobody's run holds (device lease) and NVML lists no process on."""
-    gpus = check_gpus(chosen)
     held = held_keys()
-    busy = _busy_uuids()
-    return [gpu for gpu in gpus if gpu_device(gpu.index, gpu.uuid).key not in held and gpu.uuid not in busy]
-
-
-def _busy_uuids() -> set[str]:
-    """GPUs with a compute process on them (another user's job, say); a GPU NVML cannot say of counts as free."""
-    import pynvml
-
-    busy = set()
-    pynvml.nvmlInit()
-    try:
-        for index in range(pynvml.nvmlDeviceGetCount()):
-            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            try:
-                if pynvml.nvmlDeviceGetComputeRunningProcesses(handle):
-                    busy.add(_text(pynvml.nvmlDeviceGetUUID(handle)))
-            except Exception:  # noqa: BLE001 - an old driver without the call
-                continue
-    finally:
-        pynvml.nvmlShutdown()
-    return busy
+    return [gpu for gpu, busy in _chosen(box_gpus(), chosen)
+            if not busy and gpu_device(gpu.index, gpu.uuid).key not in held]
 
 
 def _text(value: Any) -> str:

@@ -83,16 +83,14 @@ class Sweep:
                    dict(executor or LOCAL), position=position)
 
     def with_entry(self, index: int, **changes: Any) -> Sweep:
-        """This sweep with entry `index` changed (its outcome and reason: cancelled, failed to start)."""
+        """This sweep with entry `index` changed (its run, or its outcome and reason: cancelled, failed to start)."""
         entries = list(self.entries)
         entries[index] = replace(entries[index], **changes)
         return replace(self, entries=tuple(entries))
 
     def with_run(self, index: int, run_id: str) -> Sweep:
         """This sweep with entry `index` noted as having made run `run_id`."""
-        entries = list(self.entries)
-        entries[index] = replace(entries[index], run_id=run_id)
-        return replace(self, entries=tuple(entries))
+        return self.with_entry(index, run_id=run_id)
 
     def config_of(self, entry: SweepEntry) -> RunConfig:
         """The config an entry runs: the baseline with the entry's changes."""

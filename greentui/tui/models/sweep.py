@@ -42,7 +42,7 @@ class SweepProgress:
         if sweep is None:
             return ""
         if sweep.control == "stopped":
-            return f" · stopped: {sweep.reason}"
+            return f" · stopped: {printable(sweep.reason)}"  # from the sweep file: untrusted text
         if sweep.control in ("paused", "cancelled"):
             return f" · {sweep.control}" + (" (ctrl+o resumes)" if sweep.control == "paused" else "")
         if runner_busy or self.finished == len(sweep.entries):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 from dataclasses import dataclass
@@ -64,6 +65,14 @@ def interleaved(a: Callable[[], T], b: Callable[[], T], rounds: int) -> tuple[li
 def median(values: list[float]) -> float:
     """The median (statistics.median, named here so call sites read as the README says)."""
     return statistics.median(values)
+
+
+def bootstrap_interval(values: list[float], rounds: int = 2000, level: float = 0.9) -> tuple[float, float]:
+    """The central `level` interval of the median of `values`, resampled with replacement."""
+    rng = random.Random(0)
+    medians = sorted(median(rng.choices(values, k=len(values))) for _ in range(rounds))
+    cut = int(rounds * (1 - level) / 2)
+    return medians[cut], medians[-cut - 1]
 
 
 def spread(values: list[float]) -> str:

@@ -14,7 +14,7 @@ from common import Row, exit_code, machine, print_table
 
 # Cheap, light measurements first; the training ones last (they take most of the time).
 AREAS = ("startup", "first_frame", "chart_cost", "idle_cpu", "store_scale", "cli_scale",
-         "telemetry_overhead", "padding", "techniques")
+         "peers", "padding", "techniques")
 
 
 def main() -> int:

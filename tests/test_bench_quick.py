@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow  # trains the bundled model in real worker process
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 AREAS = ("start-up", "first frame", "chart cost", "idle TUI cost", "store scale: open", "store scale: append", "cli scale",
-         "telemetry overhead", "padding", "bf16 autocast", "gradient checkpointing", "LoRA")
+         "telemetry overhead", "peers: CodeCarbon alone", "padding", "bf16 autocast", "gradient checkpointing", "LoRA")
 
 
 def test_every_benchmark_runs_in_quick_mode(tmp_path: Path) -> None:

@@ -77,8 +77,8 @@ def move_inline_curves(store: RunStore) -> CurvesMoved | None:
     try:
         with store.locked():
             return _move_locked(store)
-    except StoreError:
-        return None  # locked for a minute, or the lock cannot be made: next time
+    except (StoreError, OSError):
+        return None  # locked for a minute, the lock cannot be made, or the disk said no: next time, as it is
 
 
 def _writable(path: Path) -> bool:

@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     from greentui.sweep.plan import SweepError
 
     store_path = resolve_store_path(args.store)
+    if args.command not in (None, "doctor"):  # the doctor reports on a store as it finds it; the TUI says it itself
+        say_moved_curves(store_path)
     try:
         if args.command is None:
             from greentui.tui.app import run_app
@@ -116,3 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         # final flush does not complain either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def say_moved_curves(store_path: Path) -> None:
+    """An older store's inline curves move to its run folders, once; one line on stderr says so."""
+    from greentui.store.curve_migration import move_inline_curves
+    from greentui.store.run_store import RunStore
+
+    moved = move_inline_curves(RunStore(store_path))
+    if moved is not None:
+        print(f"greentui: {moved.note()}", file=sys.stderr)

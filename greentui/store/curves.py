@@ -17,9 +17,11 @@ from greentui.store.atomic import replace_text
 CURVES_FILE = "curves.json"
 
 
-def save_curves(run_dir: Path, curves: Mapping[str, Any]) -> None:
-    """Write the curves into the run folder, replacing any earlier ones whole."""
-    replace_text(run_dir / CURVES_FILE, json.dumps(curves, separators=(",", ":")))
+def save_curves(run_dir: Path, curves: Mapping[str, Any], durable: bool = True) -> None:
+    """Write the curves into the run folder, replacing any earlier ones whole.
+
+    `durable=False` skips the fsyncs: for a caller that writes thousands and syncs once (curve_migration)."""
+    replace_text(run_dir / CURVES_FILE, json.dumps(curves, separators=(",", ":")), durable=durable)
 
 
 def load_curves(run_dir: Path | None, inline: Mapping[str, Any]) -> dict[str, Any]:

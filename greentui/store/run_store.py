@@ -13,7 +13,7 @@ rows (see store_index) lets the history open without parsing every run.
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -127,6 +127,10 @@ class RunStore:
             yield
         finally:
             self._lock.release()
+
+    def locked(self) -> AbstractContextManager[None]:
+        """The store's write lock, for a whole-file rewrite done elsewhere (greentui.store.curve_migration)."""
+        return self._locked()
 
     def _table(self, hold_reads: bool = False) -> Any:
         # A fresh TinyDB per operation: TinyDB caches query results and the next id,

@@ -6,7 +6,7 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from textual import work
 from textual.app import App
@@ -69,10 +69,11 @@ class GreenTuiApp(App[int]):
         Binding("q", "quit_app", "Quit", show=False),  # a text field takes the letter first: there it is typed
     ]
 
-    def __init__(self, store: RunStore, attach_running: bool = True) -> None:
+    def __init__(self, store: RunStore, attach_running: bool = True, notes: Sequence[str] = ()) -> None:
         super().__init__()
         self.store = store
         self.attach_running = attach_running
+        self.start_notes = tuple(notes)  # said once the app is up: what start-up did to the store
         self.sub_title = store.path.name
         self._warned: set[str] = set()
 
@@ -84,6 +85,8 @@ class GreenTuiApp(App[int]):
                 loop.add_signal_handler(signum, self.exit)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # not the main thread (tests) or no such signal here
+        for note in self.start_notes:
+            self.notify(note, timeout=10)
         if self.attach_running:
             # Summaries, not records: a start-up on thousands of runs must not parse them all.
             running = [r for r in self.store.summaries() if r.status == "running"]
@@ -188,17 +191,21 @@ def create_app(store_path: Path, attach_running: bool = True) -> GreenTuiApp:
 
 
 def run_app(store_path: Path) -> int:
-    """Mark dead runs crashed, then run the TUI; 2 with the store's error if runs.json is unreadable."""
+    """Move an older store's inline curves out, mark dead runs crashed, then run the TUI; 2 with the store's
+    error if runs.json is unreadable."""
     from greentui.runs.reconcile import reconcile
+    from greentui.store.curve_migration import move_inline_curves
 
     store = RunStore(Path(store_path))
     try:
         store.check()
+        moved = move_inline_curves(store)
         reconcile(store)
     except StoreError as err:
         print(f"greentui: {err}", file=sys.stderr)
         return 2
-    app = GreenTuiApp(store)  # the same store object: its parse of runs.json is reused
+    # The same store object: its parse of runs.json is reused.
+    app = GreenTuiApp(store, notes=[moved.note()] if moved else [])
     app.run()
     print(goes_on(store), end="")
     return app.return_code or 0

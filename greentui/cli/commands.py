@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -143,16 +144,9 @@ def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
     if not sys.stdout.isatty():  # piped or redirected: plain tab-separated lines, ids whole
         print("\n".join("\t".join(row) for row in [list(headers), *rows]))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    from greentui.cli.ls_table import ls_table
 
-    table = Table(*headers)
-    table.columns[0].no_wrap = True  # an id is what `show` and `stop` take: never cut
-    table.columns[0].min_width = max((len(row[0]) for row in rows), default=2)
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))  # Text: a name like "a[/b]" is never read as markup
-    Console().print(table)
+    print(ls_table(rows, shutil.get_terminal_size().columns))  # honours $COLUMNS, as Rich did
     return 0
 
 

@@ -13,7 +13,7 @@ import time
 from common import Row, exit_code, machine, print_table
 
 # Cheap, light measurements first; the training ones last (they take most of the time).
-AREAS = ("startup", "first_frame", "chart_cost", "idle_cpu", "store_scale", "cli_scale", "store_migration",
+AREAS = ("startup", "first_frame", "chart_cost", "idle_cpu", "terminal_traffic", "store_scale", "cli_scale", "store_migration",
          "peers", "padding", "techniques")
 
 

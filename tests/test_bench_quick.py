@@ -15,7 +15,8 @@ import pytest
 pytestmark = pytest.mark.slow  # trains the bundled model in real worker processes
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-AREAS = ("start-up", "first frame", "chart cost", "idle TUI cost", "store scale: open", "store scale: append",
+AREAS = ("start-up", "first frame", "chart cost", "idle TUI cost", "terminal traffic",
+         "store scale: open", "store scale: append",
          "cli scale", "store migration", "telemetry overhead", "peers: CodeCarbon alone", "padding", "bf16 autocast",
          "gradient checkpointing", "LoRA")
 

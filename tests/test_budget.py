@@ -17,7 +17,7 @@ from greentui.store.run_store import RunStore
 from greentui.tui.app import create_app
 from greentui.tui.models.live import LiveState
 from greentui.tui.screens.live import LiveScreen
-from greentui.tui.widgets.status_strip import strip_text
+from greentui.tui.widgets.status_strip import StatusStrip, strip_text
 from tests.support import (  # noqa: F401
     fixture_events,
     fixture_record,
@@ -130,16 +130,16 @@ async def test_the_live_screen_shows_the_projection_and_the_budget_warning(tmp_p
         await wait_for(pilot, lambda: isinstance(app.screen, LiveScreen) and app.screen.state.projected)
         screen = app.screen
         await wait_for(pilot, lambda: screen._drawn_version == screen.state.version)
-        strip = screen.query_one("#strip")
-        lines = str(strip.render()).splitlines()
+        strip = screen.query_one("#strip", StatusStrip)
+        lines = strip.plain.splitlines()
         # 52 s of training projected from its start at 5.2 s: on the elapsed clock of the first line.
         assert lines[4] == " projected at the end: 0.000400 kWh · CO2 190.0 mg · training ends at 57 s"
         assert lines[5] == " energy budget 0.0003 kWh will be exceeded: 0.0004 kWh projected"
         assert strip.size.height == 6  # every line shows, none is cut off by the strip's height
         with path.open("a") as handle:  # the run ends: its real figures replace the projection
             handle.write(json.dumps({"type": "status", "t": events[-1]["t"] + 1, "status": "completed"}) + "\n")
-        await wait_for(pilot, lambda: "completed" in str(strip.render()))
-        assert "projected" not in str(strip.render())
+        await wait_for(pilot, lambda: "completed" in strip.plain)
+        assert "projected" not in strip.plain
 
 
 def test_a_budget_stop_is_said_once_on_the_strip() -> None:

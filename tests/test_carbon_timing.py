@@ -234,7 +234,7 @@ async def test_g_in_the_live_view_tells_a_waiting_run_to_start(tmp_path: Path) -
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until_pilot(pilot, lambda: isinstance(app.screen, LiveScreen) and app.screen.waiting_for_window(),
                                "the live view of the waiting run")
-        assert "low-carbon window at 14:00:00" in str(app.screen.query_one("#strip").render())
+        assert "low-carbon window at 14:00:00" in str(app.screen.query_one("#strip").plain)
         await pilot.press("g")
         await pilot.pause()
         assert (run_dir / START_NOW_FILE).exists()

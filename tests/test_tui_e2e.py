@@ -43,7 +43,7 @@ async def test_form_to_live_to_history_to_csv(tmp_path):
                                "power, loss and CO2 data in the live panels")
         await wait_until_pilot(pilot, lambda: live._drawn_version == live.state.version, "a redraw")
         assert live.state.snapshot().power["RAM (CodeCarbon)"] or live.state.snapshot().power.get("GPU 0")
-        assert "step " in str(live.query_one("#strip").render())
+        assert "step " in str(live.query_one("#strip").plain)
         await wait_until_pilot(pilot, lambda: live.state.status != "running", "the run to finish")
         assert live.state.status == "completed", live.state.reason
 

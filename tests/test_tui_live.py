@@ -71,12 +71,12 @@ async def test_reattaches_to_running_run_and_tails_new_events(tmp_path):
         screen = app.screen
         assert screen.record.id == record.id
         await wait_for(pilot, lambda: screen._drawn_version == screen.state.version)
-        strip = str(screen.query_one("#strip").render())
+        strip = str(screen.query_one("#strip").plain)
         assert "running" in strip and "step 10/30" in strip and "ETA" in strip
         with path.open("a") as handle:
             handle.write("".join(json.dumps(e) + "\n" for e in rest))
         await wait_for(pilot, lambda: screen.state.status == "completed")
-        await wait_for(pilot, lambda: "completed" in str(screen.query_one("#strip").render()))
+        await wait_for(pilot, lambda: "completed" in str(screen.query_one("#strip").plain))
         assert screen.state.step == 30
         assert len(screen.state.train_loss) == 30 and screen.state.eval_loss
         await pilot.press("f2")  # the form itself, not the live view stacked on it

@@ -1,11 +1,15 @@
 """Live view of one run: power, loss and CO2 charts and a status strip, fed by the run's events file.
 
 A thread worker tails events.jsonl twice a second and posts what it read; the handler feeds the
-screen's LiveState and redraws only when something changed and the screen is showing, so charts
-redraw at most twice a second. Leaving this screen never stops the run.
+screen's LiveState and redraws only when something changed and the screen is showing: the status
+strip at most twice a second, the charts at most every CHART_INTERVAL_S (each repaints only when
+its picture changed). Over SSH each repainted chart is kilobytes; the strip's clock is a line.
+Leaving this screen never stops the run.
 """
 
 from __future__ import annotations
+
+import time
 
 from textual import work
 from textual.app import ComposeResult
@@ -21,12 +25,13 @@ from greentui.report.printable import printable
 from greentui.store.record import RunRecord
 from greentui.tui.app_access import app_of
 from greentui.tui.dialogs.confirm import ConfirmDialog
-from greentui.tui.models.live import LiveState
+from greentui.tui.models.live import LiveSnapshot, LiveState
 from greentui.tui.widgets.charts import LineChart
 from greentui.tui.widgets.footer import Footer
 from greentui.tui.widgets.status_strip import StatusStrip
 
 REDRAW_INTERVAL_S = 0.5
+CHART_INTERVAL_S = 2.0
 # How often (in ticks) to ask whether a worker that wrote no final status is still alive.
 LIVENESS_EVERY_TICKS = 10
 
@@ -61,6 +66,8 @@ class LiveScreen(Screen):
         self.state = LiveState()
         self._tail: EventTail | None = None
         self._drawn_version = -1
+        self._charts_version = -1  # the state version the charts last drew
+        self._charts_drawn_at = float("-inf")  # time.monotonic() of that drawing
         self._ticks = 0
         self._reading = False  # one tail read at a time: EventTail keeps a file offset
 
@@ -125,6 +132,8 @@ class LiveScreen(Screen):
     def redraw(self, force: bool = False) -> None:
         """Draw the current snapshot (a hidden screen does not draw)."""
         if not force and (not self.is_current or self.state.version == self._drawn_version):
+            if self.is_current and self._charts_version != self._drawn_version:  # held back by their interval
+                self._draw_charts(self.state.snapshot(), force=False)
             return
         self._drawn_version = self.state.version
         snap = self.state.snapshot()
@@ -132,6 +141,14 @@ class LiveScreen(Screen):
         if self.waiting_for_window() != self._shown_waiting:
             self._shown_waiting = not self._shown_waiting
             self.refresh_bindings()
+        self._draw_charts(snap, force)
+
+    def _draw_charts(self, snap: LiveSnapshot, force: bool) -> None:
+        # A finished run's charts draw at once (and tight to their data); a running one's wait their interval.
+        running = snap.status == "running"
+        if running and not force and time.monotonic() - self._charts_drawn_at < CHART_INTERVAL_S:
+            return
+        self._charts_version, self._charts_drawn_at = self.state.version, time.monotonic()
         # No plotext axis labels: each would take a whole row of a small chart. The titles say what the
         # x axis counts (power and CO2 share the seconds), and the power title the source, so that the
         # legend beside it reads `━ CPU  ━ RAM` and fits one row at 80 columns.
@@ -140,12 +157,13 @@ class LiveScreen(Screen):
         else:
             power_title = "power W (CodeCarbon)" if snap.power else "power W"
         power = {label.removesuffix(" (CodeCarbon)"): points for label, points in snap.power.items()}
-        self.query_one("#power-chart", LineChart).show(power_title, power)
+        self.query_one("#power-chart", LineChart).show(power_title, power, steady=running)
         self.query_one("#loss-chart", LineChart).show(
-            "loss by step", {"train": snap.train_loss, "eval": snap.eval_loss})
+            "loss by step", {"train": snap.train_loss, "eval": snap.eval_loss}, steady=running)
         energy = f"{snap.energy_kwh:.6f} kWh" if snap.energy_kwh is not None else "– kWh"
         self.query_one("#co2-chart", LineChart).show(
-            f"cumulative CO2 g by second · energy {energy}", {"CO2 g": snap.emissions}, legend=False)
+            f"cumulative CO2 g by second · energy {energy}", {"CO2 g": snap.emissions}, legend=False,
+            steady=running)
 
     def on_screen_resume(self) -> None:
         """Back on top (after a dialog or another screen): draw what arrived meanwhile."""

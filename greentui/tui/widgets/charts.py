@@ -10,11 +10,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from greentui.metrics.curves import downsample
 from greentui.tui.models.run_styles import PALETTE, RGB
+from greentui.tui.widgets.chart_canvas import CanvasPlot, steady_limits
 from greentui.tui.widgets.legend import Legend
 
 Point = tuple[float, float]
@@ -27,13 +27,18 @@ class Chart(Vertical):
 
     DEFAULT_CSS = """
     Chart { width: 1fr; height: 1fr; }
-    Chart > PlotextPlot { height: 1fr; }
+    Chart > CanvasPlot { height: 1fr; }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own keyword
+        super().__init__(id=id)
+        # Axis limits on screen while `steady`: (x limits, y limits), None until the first points.
+        self._steady_axes: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     def compose(self) -> ComposeResult:
         """Head, then plot."""
         yield Legend(classes="chart-head", centred=True)
-        yield PlotextPlot()
+        yield CanvasPlot()
 
     @property
     def head(self) -> Legend:
@@ -41,9 +46,9 @@ class Chart(Vertical):
         return self.query_one(Legend)
 
     @property
-    def plot(self) -> PlotextPlot:
+    def plot(self) -> CanvasPlot:
         """The plotext widget."""
-        return self.query_one(PlotextPlot)
+        return self.query_one(CanvasPlot)
 
     def fresh_figure(self) -> Plot:
         """The plotext figure, cleared for a new drawing."""
@@ -67,9 +72,11 @@ class LineChart(Chart):
 
     def show(self, title: str, series: Mapping[str, Sequence[Point]], *,
              colours: Mapping[str, RGB] | None = None, markers: Mapping[str, str] | None = None,
-             legend: bool = True) -> None:
+             legend: bool = True, steady: bool = False) -> None:
         """Replace what the chart draws. Series without a colour take the palette's in turn; a series with a
-        marker has it drawn on its curve; `legend=False` where the screen shows one legend for several charts."""
+        marker has it drawn on its curve; `legend=False` where the screen shows one legend for several charts.
+        `steady` (a live run's growing curves): axis limits only grow, in steps, so that a new point redraws
+        only the cells it touches rather than every row's labels and curve."""
         plt = self.fresh_figure()
         # Two points per cell are all a terminal can show; more only costs time on a slow link.
         width = max(self.size.width, 20) * 2
@@ -89,15 +96,24 @@ class LineChart(Chart):
         if drawn:
             ys = [y for points in drawn.values() for _, y in points]
             low, high = min(ys), max(ys)
-            span = (high - low) or abs(high) or 1.0
-            bottom = low - 0.05 * span  # a little room, so the lowest and highest curves clear the frame
-            plt.ylim(max(bottom, 0.0) if low >= 0 else bottom, high + 0.05 * span)
+            if steady:
+                xs = [x for points in drawn.values() for x, _ in points]
+                shown = self._steady_axes
+                x_limits = steady_limits(min(xs), max(xs), shown[0] if shown else None, floor_at_zero=True)
+                y_limits = steady_limits(low, high, shown[1] if shown else None, floor_at_zero=True)
+                self._steady_axes = (x_limits, y_limits)
+                plt.xlim(*x_limits)
+                plt.ylim(*y_limits)
+            else:
+                span = (high - low) or abs(high) or 1.0
+                bottom = low - 0.05 * span  # a little room, so the lowest and highest curves clear the frame
+                plt.ylim(max(bottom, 0.0) if low >= 0 else bottom, high + 0.05 * span)
         else:
             plt.text("waiting for data…", 0.5, 0.5, alignment="center")
             plt.xlim(0, 1)
             plt.ylim(0, 1)
         self.head.show(title, [(label, colour_of[label]) for label in drawn] if legend else [])
-        self.plot.refresh()
+        self.plot.redraw()
 
 
 class ScatterChart(Chart):
@@ -127,7 +143,7 @@ class ScatterChart(Chart):
             plt.xlim(min(xs) - x_pad, max(xs) + x_pad)
             plt.ylim(min(ys) - y_pad, max(ys) + y_pad)
         self.head.show(title, [])
-        self.plot.refresh()
+        self.plot.redraw()
 
 
 class DeltaBars(Widget):

@@ -25,6 +25,8 @@ class Legend(Widget):
 
     def show(self, title: str, entries: Sequence[tuple[str, RGB]]) -> None:
         """Replace the title and the (label, colour) entries; labels may be stored text: never markup."""
+        if (title, tuple(entries)) == (self.heading, self.entries):
+            return  # unchanged: a repaint would only resend the same cells
         self.heading, self.entries = title, tuple(entries)
         self.refresh(layout=True)
 

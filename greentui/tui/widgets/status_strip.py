@@ -1,8 +1,14 @@
-"""The live screen's status strip: progress, speed and energy figures of a run, from a LiveSnapshot."""
+"""The live screen's status strip: progress, speed and energy figures of a run, from a LiveSnapshot.
+
+Each line is a widget of its own, repainted only when its text changes: the elapsed clock ticks
+every second, and over SSH a whole-strip repaint would resend five unchanged lines with it.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import Static
 
 from greentui.metrics.registry import fmt, fmt_duration, metric
@@ -57,9 +63,49 @@ def strip_text(snap: LiveSnapshot) -> Text:
     return text
 
 
-class StatusStrip(Static):
-    """Shows `strip_text` of the latest snapshot."""
+# The most lines strip_text makes: four, a projection and a budget note.
+MAX_LINES = 6
+
+
+class StripLine(Static):
+    """One line of the strip; `show` repaints it only when its text differs."""
+
+    DEFAULT_CSS = "StripLine { height: auto; }"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text = Text()
+        self.repaints = 0
+
+    def show(self, text: Text) -> None:
+        """Show `text` (stored text inside it is never markup: it is a Text already)."""
+        if text == self.text:  # Rich compares the characters and their styles
+            return
+        self.text = text
+        self.repaints += 1
+        self.update(text)
+        self.display = bool(text.plain)
+
+
+class StatusStrip(Vertical):
+    """Shows `strip_text` of the latest snapshot, a line per widget."""
+
+    DEFAULT_CSS = "StatusStrip { height: auto; }"
+
+    def compose(self) -> ComposeResult:
+        """The lines, hidden until they have text."""
+        for _ in range(MAX_LINES):
+            line = StripLine()
+            line.display = False
+            yield line
 
     def show(self, snap: LiveSnapshot) -> None:
-        """Render a new snapshot."""
-        self.update(strip_text(snap))
+        """Render a new snapshot: only the lines whose text changed repaint."""
+        lines = strip_text(snap).split("\n")
+        for index, line in enumerate(self.query(StripLine)):
+            line.show(lines[index] if index < len(lines) else Text())
+
+    @property
+    def plain(self) -> str:
+        """The strip's text as shown, lines joined."""
+        return "\n".join(line.text.plain for line in self.query(StripLine) if line.text.plain)

@@ -1,0 +1,72 @@
+"""A plotext plot that repaints only when its picture changes, and axis limits that only grow in steps.
+
+Over SSH every repainted cell is bytes on the link: a chart refreshed with the same picture, or one
+whose axis labels shift with each new point, resends all its rows (each braille cell with its
+colour codes). Building the canvas text first and comparing it with the last one costs the same
+build a repaint would have made anyway.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.geometry import Size
+from textual_plotext import PlotextPlot
+
+# How far past the data an axis limit goes when the data outgrows it: a quarter of the span, so that
+# a growing curve moves its axis (and every row's labels) only now and then.
+STEP_FRACTION = 0.25
+
+
+class CanvasPlot(PlotextPlot):
+    """PlotextPlot whose `redraw` repaints only a changed picture; `repaints` counts those it made."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own keyword
+        super().__init__(id=id)
+        self.repaints = 0
+        self._picture: str | None = None
+        self._built_for: tuple[Size, str] | None = None  # the size and theme the picture was built for
+
+    def _build(self) -> str:
+        # As PlotextPlot.render does, sizes set twice: see textual-plotext issue 5.
+        self._plot.plotsize(self.size.width, self.size.height)
+        self._plot._set_size(self.size.width, self.size.height)
+        self._plot.theme(self._get_plotext_theme_name(self.app.theme))
+        self._built_for = (self.size, self.app.theme)
+        picture: str = self._plot.build()
+        return picture
+
+    def redraw(self) -> bool:
+        """Build the figure's picture; repaint only when it differs from the one on screen. True if it did."""
+        if not self.size.area:  # not laid out yet: the first render builds it
+            self._picture = None
+            self.refresh()
+            return True
+        picture = self._build()
+        if picture == self._picture:
+            return False
+        self._picture = picture
+        self.repaints += 1
+        self.refresh()
+        return True
+
+    def render(self) -> Text:
+        """The picture last built, rebuilt when the size or theme changed since (a resize, a new theme)."""
+        if self._picture is None or self._built_for != (self.size, self.app.theme):
+            self._picture = self._build()
+        return Text.from_ansi(self._picture)
+
+
+def steady_limits(low: float, high: float, shown: tuple[float, float] | None, floor_at_zero: bool) -> tuple[float, float]:
+    """Axis limits that hold `low..high`: `shown` where it still holds them, else widened past the data by
+    a step, so that the axis and its labels change a few times in a run rather than with each point."""
+    if shown is not None and shown[0] <= low and high <= shown[1]:
+        return shown
+    span = (high - low) or abs(high) or 1.0
+    bottom, top = shown if shown is not None else (low, high)
+    if low < bottom or shown is None:
+        bottom = low - STEP_FRACTION * span
+        if floor_at_zero and low >= 0:
+            bottom = max(bottom, 0.0)
+    if high > top or shown is None:
+        top = high + STEP_FRACTION * span
+    return bottom, top

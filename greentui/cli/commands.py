@@ -8,7 +8,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 from greentui.report.printable import from_command_line, printable
 from greentui.report.text import one_line_summary
@@ -21,6 +21,7 @@ from greentui.store.run_store import RunStore
 
 if TYPE_CHECKING:
     from greentui.config import RunConfig
+    from greentui.store.summary import RunRow
 
 # Launching a run (config, presets, launch, follow) is imported by the commands that launch:
 # `ls`, `show` and `export` are run by scripts, often, and must not pay for it.
@@ -97,11 +98,17 @@ def start_and_follow(store: RunStore, config: RunConfig, name: str | None, detac
 def open_reconciled(store_path: Path) -> RunStore:
     """The store with dead runs marked crashed where it can be written; what cannot be done is said, once."""
     store = RunStore(store_path)
+    reconcile_store(store)
+    return store
+
+
+def reconcile_store(store: RunStore, runs: Iterable[RunRow] | None = None) -> list[str]:
+    """reconcile(store), saying what it did on stderr, and a store it cannot write in one line; the crashed ids."""
     try:
-        reconcile(store, say=lambda line: print(f"greentui: {printable(line)}", file=sys.stderr))
+        return reconcile(store, say=lambda line: print(f"greentui: {printable(line)}", file=sys.stderr), runs=runs)
     except StoreError as err:  # a read-only or locked store is still listed as it is
         print(f"greentui: runs left as stored: {err}", file=sys.stderr)
-    return store
+        return []
 
 
 def warn_unreadable(store: RunStore) -> None:
@@ -125,9 +132,11 @@ def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
     """List runs as a table, or as JSON with --json."""
     if store_missing(args, store_path):
         return 2
-    store = open_reconciled(store_path)
     if args.json:
-        records = store.all()
+        store = RunStore(store_path)
+        records = store.all()  # read once: the records say which runs are left running (no index to parse)
+        if reconcile_store(store, records):  # a dead run was settled: list it as it now is
+            records = store.all()
         warn_unreadable(store)
         from greentui.cli.fast_json import dumps_records
 
@@ -135,6 +144,7 @@ def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
         return 0
     from greentui.report.text import LIST_HEADER, list_row
 
+    store = open_reconciled(store_path)
     # The table needs only the runs' rows: the index has them, without parsing 100 MB of records.
     runs = store.summaries()
     warn_unreadable(store)

@@ -46,31 +46,50 @@ def dumps_records(docs: Sequence[Mapping[str, Any]]) -> str:
     return "[\n  " + ",\n  ".join(_record(doc, memo) for doc in docs) + "\n]"
 
 
+def _float_text(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (_INFINITY, -_INFINITY):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+_INFINITY = float("inf")
+# A scalar's text as the C encoder writes it, without a call into the encoder (most fields are scalars).
+_SCALAR_TEXT: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring_ascii, int: int.__repr__, float: _float_text,
+    bool: lambda value: "true" if value else "false", type(None): lambda _value: "null"}
+_CONTAINERS = (dict, list, tuple)
+
+
 def _record(doc: Mapping[str, Any], memo: dict[str, str]) -> str:
     if not isinstance(doc, dict) or not doc or not all(type(key) is str for key in doc):
         return _indented(doc).replace("\n", "\n  ")  # anything unusual: the plain encoder, indented one level
     parts = []
     for key, value in doc.items():
-        if type(value) is str:
-            text = encode_basestring_ascii(value)
-        elif isinstance(value, (dict, list, tuple)) and value:
-            compact = _compact(value)
-            found = memo.get(compact)
-            if found is None:
-                found = _field(value)
-                if len(memo) < _MEMO_LIMIT:
-                    memo[compact] = found
-            text = found
+        scalar = _SCALAR_TEXT.get(type(value))
+        if scalar is not None:
+            text = scalar(value)
+        elif type(value) in _CONTAINERS and value:
+            text = _field(value, memo)
         else:
-            text = _compact(value)
+            text = _compact(value)  # an empty container, or a type only the encoder knows (or refuses)
         parts.append(encode_basestring_ascii(key) + ": " + text)
     return "{\n    " + ",\n    ".join(parts) + "\n  }"
 
 
-def _field(value: dict[str, Any] | list[Any] | tuple[Any, ...]) -> str:
+def _field(value: dict[str, Any] | list[Any] | tuple[Any, ...], memo: dict[str, str]) -> str:
     """A record's field indented as json.dumps indents it two levels deep."""
     items = value.values() if isinstance(value, dict) else value
-    if any(isinstance(item, (dict, list, tuple)) for item in items):
-        return _indented(value).replace("\n", "\n    ")
-    inner = _flat_field(value)  # no containers inside: the separators carry the newlines and the indent
-    return inner[0] + _FIELD_ITEM + inner[1:-1] + "\n    " + inner[-1]
+    if _SCALAR_TEXT.keys() >= set(map(type, items)):  # no containers inside (a C-speed look at the types)
+        inner = _flat_field(value)  # the separators carry the newlines and the indent
+        return inner[0] + _FIELD_ITEM + inner[1:-1] + "\n    " + inner[-1]
+    # Containers inside: the pure-Python indenting encoder, once per distinct value (runs share
+    # their hardware, versions and phases).
+    compact = _compact(value)
+    found = memo.get(compact)
+    if found is None:
+        found = _indented(value).replace("\n", "\n    ")
+        if len(memo) < _MEMO_LIMIT:
+            memo[compact] = found
+    return found

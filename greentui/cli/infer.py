@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from greentui.config import KEYS, ConfigError, RunConfig, parse_sets
 from greentui.store.layout import StoreError
-from greentui.store.record import RunRecord
+
+if TYPE_CHECKING:
+    from greentui.config import RunConfig
+    from greentui.store.record import RunRecord
+
+# The config module is imported where it is used: every command builds this one's parser, and
+# `greentui ls` on a big store has no use for the config's validation.
 
 # What a deployment may change: the fine-tuned weights, and so everything that made them, stay the parent's.
 INFER_KEYS = ("quantization", "pruning", "pruning_method", "pruning_recovery_steps", "inference_samples",
@@ -26,6 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def check_keys(changes: dict[str, str]) -> None:
     """Refuse, by name, a key that deployment cannot change."""
+    from greentui.config import KEYS, ConfigError
+
     for key in changes:
         if key not in INFER_KEYS:
             known = key in KEYS
@@ -35,6 +43,8 @@ def check_keys(changes: dict[str, str]) -> None:
 
 def child_config(parent: RunRecord, changes: dict[str, str]) -> RunConfig:
     """The parent's config with the deployment keys changed."""
+    from greentui.config import KEYS, ConfigError, RunConfig
+
     check_keys(changes)
     stored = {k: v for k, v in parent.config.items() if k in KEYS}
     try:
@@ -50,6 +60,7 @@ def child_config(parent: RunRecord, changes: dict[str, str]) -> RunConfig:
 def cmd_infer(args: argparse.Namespace, store_path: Path) -> int:
     """Start the deployment run; unless --detach, follow it like `greentui run`."""
     from greentui.cli.commands import start_and_follow
+    from greentui.config import parse_sets
     from greentui.report.printable import from_command_line
     from greentui.runs.launch import default_name
     from greentui.store.run_dirs import saved_model_folder

@@ -8,8 +8,6 @@ import subprocess
 import time
 from typing import Any
 
-from greentui.events.log import EVENTS_FILE, EventList, read_all
-from greentui.metrics.derived import derived_metrics, metrics_from_events
 from greentui.runs.identity import ProcessIdentity, is_running, runs_worker
 from greentui.store.record import RunRecord, utc_now
 from greentui.store.run_dirs import RunDirRefused, run_dir_of
@@ -117,6 +115,10 @@ def _cancel_batch_job(store: RunStore, record: RunRecord, grace_s: float) -> boo
 
 def _killed_run_metrics(store: RunStore, record: RunRecord) -> dict[str, Any]:
     """A killed worker stored no final metrics: what its events recorded, under what the record already holds."""
+    # Imported here: every command that lists runs imports this module, and only a stop reads events.
+    from greentui.events.log import EVENTS_FILE, EventList, read_all
+    from greentui.metrics.derived import derived_metrics, metrics_from_events
+
     current = store.get(record.id) or record
     try:
         events = read_all(run_dir_of(store, record) / EVENTS_FILE)

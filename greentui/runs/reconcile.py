@@ -5,18 +5,15 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from greentui.events.log import EVENTS_FILE, read_all
-from greentui.events.reducer import fold
-from greentui.metrics.curves import stored_curves
-from greentui.metrics.derived import final_metrics
 from greentui.runs.power_restore import restore_dead_runs
 from greentui.runs.process import worker_alive
 from greentui.store.curves import save_curves
 from greentui.store.record import RunRecord, utc_now
 from greentui.store.run_dirs import RunDirRefused, run_dir_of
 from greentui.store.run_store import RunStore
+from greentui.store.summary import RunRow
 
 # A run just launched has no pid stored until its worker is spawned and the store's lock is had
 # again (which may take up to its 60 s timeout on a busy store); leave it alone this long.
@@ -24,13 +21,15 @@ GRACE_S = 75.0
 VANISHED = "the worker process vanished without a final status"
 
 
-def reconcile(store: RunStore, say: Callable[[str], None] = lambda _line: None) -> list[str]:
+def reconcile(store: RunStore, say: Callable[[str], None] = lambda _line: None,
+              runs: Iterable[RunRow] | None = None) -> list[str]:
     """Mark dead `running` runs as crashed, and put back the GPU power limits dead runs owe; the crashed ids.
 
-    `say` hears what was done to a GPU's power limit (greentui.runs.power_restore)."""
+    `say` hears what was done to a GPU's power limit (greentui.runs.power_restore). `runs`: the
+    store's runs where the caller has just read them (`ls --json`), else the index's summaries."""
     crashed = []
     # Summaries first: at start-up on thousands of runs only a dead run's record is worth reading.
-    for row in store.summaries():
+    for row in store.summaries() if runs is None else runs:
         if row.status != "running":
             continue
         record = store.get(row.id)
@@ -45,6 +44,13 @@ def reconcile(store: RunStore, say: Callable[[str], None] = lambda _line: None) 
 def settle(store: RunStore, record: RunRecord, status: str, error: str) -> str:
     """End a run whose worker is gone: its events' own final status if they have one, else `status` with
     `error`; what its events recorded is kept (metrics, curves). Returns the status stored."""
+    # Imported here: every listing reconciles, and only a dead run's settling reads its events.
+    from greentui.events.log import EVENTS_FILE, read_all
+    from greentui.events.reducer import fold
+    from greentui.metrics.curves import stored_curves
+    from greentui.metrics.derived import final_metrics
+
+
     try:
         run_dir = run_dir_of(store, record)
     except RunDirRefused as err:  # a crafted record: its "folder" is never read or written

@@ -23,6 +23,7 @@ from tinydb.storages import Storage
 
 from greentui.store import layout as store_file
 from greentui.store.atomic import remove_stale_temp_files
+from greentui.store.collector import collector_paused
 from greentui.store.index import (
     Stamp,
     append_index,
@@ -268,15 +269,16 @@ class RunStore:
         parsed = self._parsed
         if stamp is not None and parsed is not None and parsed[0] == stamp:
             return list(parsed[1])
-        docs = self._table().all()
-        # The documents were parsed from the file just now and nothing else holds them,
-        # so the records may own them without the deep copy from_doc makes by default.
-        readable, self.unreadable = [], []
-        for doc in docs:
-            try:
-                readable.append(RunRecord.from_doc(doc, copy=False))
-            except RecordError as err:
-                self.unreadable.append(f"{self.path}: document {doc.doc_id}: {err}")
+        with collector_paused():  # a million new containers, and no cycles among them
+            docs = self._table().all()
+            # The documents were parsed from the file just now and nothing else holds them,
+            # so the records may own them without the deep copy from_doc makes by default.
+            readable, self.unreadable = [], []
+            for doc in docs:
+                try:
+                    readable.append(RunRecord.from_doc(doc, copy=False))
+                except RecordError as err:
+                    self.unreadable.append(f"{self.path}: document {doc.doc_id}: {err}")
         runs = sorted(readable, key=lambda r: r.created_at)
         self._parsed = (stamp, runs) if stamp is not None else None
         return list(runs)

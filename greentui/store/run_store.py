@@ -15,9 +15,8 @@ from __future__ import annotations
 import os
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from filelock import FileLock, Timeout
 from tinydb import TinyDB, where
 from tinydb.storages import Storage
 
@@ -35,6 +34,9 @@ from greentui.store.index import (
 from greentui.store.layout import StoreError
 from greentui.store.record import RecordError, RunRecord
 from greentui.store.summary import RunSummary
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 __all__ = ["DEFAULT_STORE", "RunStore", "RunSummary", "StoreError", "resolve_store_path"]
 
@@ -92,7 +94,7 @@ class RunStore:
         # temporary files and run folders beside the target), never replace the link with a file.
         self.path = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
         self.unreadable: list[str] = []  # documents of the last parse that are not runs (see `all`)
-        self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S, mode=0o600)
+        self._lock: FileLock | None = None  # made at the first write: filelock's import is a third of `ls`'s start
         # The runs (and their summaries) as last read, with the file's stamp at that time:
         # reads of an unchanged file (history's reload clock, start-up's check, reconcile and
         # re-attach) cost a stat.
@@ -116,6 +118,10 @@ class RunStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        from filelock import FileLock, Timeout  # here: a listing that writes nothing never pays for the import
+
+        if self._lock is None:
+            self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_S, mode=0o600)
         try:
             self._lock.acquire()
         except Timeout:

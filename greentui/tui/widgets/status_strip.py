@@ -79,7 +79,9 @@ class StripLine(Static):
 
     def show(self, text: Text) -> None:
         """Show `text` (stored text inside it is never markup: it is a Text already)."""
-        if text == self.text:  # Rich compares the characters and their styles
+        # Rich's == compares the characters and their spans, not the whole line's style: a line that
+        # turns red as a budget nears must still repaint.
+        if text == self.text and text.style == self.text.style:
             return
         self.text = text
         self.repaints += 1

@@ -1,4 +1,4 @@
-"""The private parts of Textual and CodeCarbon greentui relies on, checked against the installed versions.
+"""The private parts of Textual, textual-plotext and CodeCarbon greentui relies on, checked against the installed versions.
 
 Each test fails with a message naming what to re-verify when an upgrade changes or removes one
 (pyproject.toml pins the ranges these were verified on). The public hooks greentui uses instead of
@@ -16,15 +16,39 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Button, Label
+from textual_plotext import PlotextPlot
 
 from greentui.events.log import EventWriter
 from greentui.tui.app import _styled_as_of_now
+from greentui.tui.widgets.chart_canvas import CanvasPlot
 from greentui.tui.widgets.footer import Footer
 from greentui.worker.telemetry import TRACKING_MODE, Telemetry
 from tests.support import wait_until, wait_until_pilot
 
 TEXTUAL = f"Textual {version('textual')}"
 CODECARBON = f"CodeCarbon {version('codecarbon')}"
+PLOTEXT = f"textual-plotext {version('textual-plotext')}"
+
+
+# --- textual-plotext: PlotextPlot._plot, _set_size, _get_plotext_theme_name (greentui.tui.widgets.chart_canvas) ---
+
+class TwoPlots(App[None]):
+    def compose(self) -> ComposeResult:
+        yield PlotextPlot(id="theirs")
+        yield CanvasPlot(id="ours")
+
+
+async def test_canvas_plot_builds_the_picture_plotext_plot_renders() -> None:
+    app = TwoPlots()
+    async with app.run_test(size=(60, 30)) as pilot:
+        await pilot.pause()
+        theirs, ours = app.query_one("#theirs", PlotextPlot), app.query_one("#ours", CanvasPlot)
+        for plot in (theirs, ours):
+            plot.plt.plot([0, 1, 2, 3], [3.0, 1.0, 2.0, 0.5])
+            plot.plt.title("loss")
+        ours.redraw()
+        assert ours.size == theirs.size
+        assert ours.render().plain == theirs.render().plain, f"{PLOTEXT}: CanvasPlot._build no longer matches render"
 
 
 # --- Textual: App._css_update_count / Screen._css_update_count (greentui.tui.app._styled_as_of_now) ---

@@ -1,4 +1,4 @@
-"""The fast paths of `ls --json`, `export` and the technique tags give exactly what the plain ones gave."""
+"""The fast paths of `ls --json`, `export`, reading a record and the technique tags give exactly what the plain ones gave."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from greentui.cli.fast_json import dumps_records
 from greentui.config import KEYS, RunConfig
 from greentui.report.csv_export import FORMULA_SIGNS, FORMULA_STARTS, neutralise
+from greentui.store.record import _FIELD_NAMES, RunRecord, _typed
 from greentui.store.techniques import techniques_of
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text())
@@ -58,3 +59,18 @@ def test_technique_tags_match_a_validated_config() -> None:
         if rng.random() < 0.1:
             config["not_a_key"] = 1
         assert techniques_of(config) == _plain_techniques(config), config
+
+
+full_docs = st.fixed_dictionaries({name: values for name in _FIELD_NAMES} | {"id": st.text(min_size=1)},
+                                  optional={"unknown": values})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(full_docs, st.dictionaries(st.sampled_from(_FIELD_NAMES), values).map(lambda d: {**d, "id": "r1"})))
+def test_a_record_read_without_the_dataclass_init_is_the_one_init_builds(doc: dict) -> None:
+    assert not hasattr(RunRecord, "__post_init__")  # the fast path skips __init__: it must not skip more
+    plain = RunRecord(**_typed({k: v for k, v in doc.items() if k in _FIELD_NAMES}))
+    read = RunRecord.from_doc(doc, copy=False)
+    assert read == plain
+    assert read.to_doc() == plain.to_doc()
+    assert RunRecord.from_doc(doc) == plain

@@ -8,20 +8,27 @@ internals (CodeCarbon's output handlers) are checked the same way.
 from __future__ import annotations
 
 import csv
+import re
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
+from rich.text import Text
+from textual._compositor import ChopsUpdate
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.screen import Screen
 from textual.widgets import Button, Label
 from textual_plotext import PlotextPlot
 
 from greentui.events.log import EventWriter
 from greentui.tui.app import _styled_as_of_now
+from greentui.tui.partial_updates import original, render_segments
 from greentui.tui.widgets.chart_canvas import CanvasPlot
 from greentui.tui.widgets.footer import Footer
+from greentui.tui.widgets.status_strip import StripLine
 from greentui.worker.telemetry import TRACKING_MODE, Telemetry
 from tests.support import wait_until, wait_until_pilot
 
@@ -49,6 +56,79 @@ async def test_canvas_plot_builds_the_picture_plotext_plot_renders() -> None:
         ours.redraw()
         assert ours.size == theirs.size
         assert ours.render().plain == theirs.render().plain, f"{PLOTEXT}: CanvasPlot._build no longer matches render"
+
+
+# --- Textual: ChopsUpdate.render_segments, .chops, .spans, .chop_ends (greentui.tui.partial_updates) ---
+
+_SEQUENCE = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|(\r)|(\n)|(.)", re.S)
+
+
+def _painted(sequences: str) -> dict[tuple[int, int], tuple[str, str]]:
+    """What a terminal shows after these sequences: (row, column) -> (character, the colour codes it was written in)."""
+    cells: dict[tuple[int, int], tuple[str, str]] = {}
+    y = x = 0
+    codes = ""
+    for found in _SEQUENCE.finditer(sequences):
+        row, column, sgr, carriage, newline, char = found.groups()
+        if row is not None:
+            y, x = int(row) - 1, int(column) - 1
+        elif sgr is not None:
+            codes = "" if sgr in ("", "0") else sgr  # Textual writes each run's codes whole, then a reset
+        elif carriage:
+            x = 0
+        elif newline:
+            y += 1
+        else:
+            for _ in range(cell_len(char)):  # a wide character fills two cells
+                cells[(y, x)] = (char, codes)
+                x += 1
+    return cells
+
+
+class PartlyChanged(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StripLine()
+        yield Label("日本語のラベル", id="wide")
+        yield CanvasPlot(id="chart")
+
+
+async def test_left_cropped_partial_updates_paint_what_textual_paints_inside_each_span(monkeypatch) -> None:
+    redo = f"re-verify greentui.tui.partial_updates against ChopsUpdate.render_segments of {TEXTUAL}"
+    updates: list[ChopsUpdate] = []
+    made = ChopsUpdate.__init__
+
+    def record(update: ChopsUpdate, *args: object) -> None:
+        made(update, *args)  # type: ignore[arg-type]
+        updates.append(update)
+
+    monkeypatch.setattr(ChopsUpdate, "__init__", record)
+    app = PartlyChanged()
+    async with app.run_test(size=(60, 16)) as pilot:
+        line, chart = app.query_one(StripLine), app.query_one("#chart", CanvasPlot)
+        line.show(Text("step 10 · elapsed 9 s · 12.0 W", style="bold"))
+        chart.plt.plot([0, 1, 2], [3.0, 2.0, 1.5])
+        chart.redraw()
+        await pilot.pause()
+        updates.clear()
+        line.show(Text("step 11 · elapsed 9 s · 12.4 W", style="bold"))  # two changes apart on one row
+        chart.plt.clear_data()
+        chart.plt.plot([0, 1, 2, 3], [3.0, 2.0, 1.5, 1.4])
+        chart.redraw()
+        app.query_one("#wide", Label).refresh(Region(3, 0, 2, 1))  # a span that would split a wide character
+        await pilot.pause()
+        assert updates, redo
+        sent_ours = sent_theirs = 0
+        for update in updates:
+            assert {"chops", "spans", "chop_ends"} <= vars(update).keys(), redo
+            theirs = _painted(original()(update, app.console))
+            ours = _painted(render_segments(update, app.console))
+            inside = {(y, x) for y, x1, x2 in update.spans for x in range(x1, x2)}
+            assert inside <= ours.keys() <= theirs.keys(), redo  # every changed cell, and nothing Textual would not paint
+            assert all(ours[cell] == theirs[cell] for cell in ours), redo  # the same character in the same colours
+            wide_row = app.query_one("#wide").region.y
+            assert {c for c in theirs if c[0] == wide_row} <= ours.keys(), redo  # a wide line is sent from its start
+            sent_ours, sent_theirs = sent_ours + len(ours), sent_theirs + len(theirs)
+        assert sent_ours < sent_theirs / 2, redo  # the cells before each change are no longer sent
 
 
 # --- Textual: App._css_update_count / Screen._css_update_count (greentui.tui.app._styled_as_of_now) ---

@@ -30,6 +30,24 @@ def downsample(points: Sequence[Point], max_points: int = MAX_CURVE_POINTS) -> l
     return [points[round(i * step)] for i in range(max_points)]
 
 
+def steady_downsample(points: Sequence[Point], max_points: int) -> list[Point]:
+    """At most `max_points` points that stay the same points while the series grows: every stride-th
+    and the last, the stride doubling when they no longer fit. A growing curve drawn from these
+    changes only at its end (and all over only when the stride doubles), where evenly spaced
+    points would all move with each new one and redraw the whole curve."""
+    if len(points) <= max_points:
+        return list(points)
+    if max_points < 3:
+        return downsample(points, max_points)
+    stride = 1
+    while (len(points) - 1) // stride + 2 > max_points:
+        stride *= 2
+    kept = list(points[::stride])
+    if (len(points) - 1) % stride:
+        kept.append(points[-1])
+    return kept
+
+
 def stored_curves(snapshot: RunSnapshot, max_points: int = MAX_CURVE_POINTS) -> dict[str, list[Point]]:
     """Loss by step, eval metrics by step, and power / cumulative energy / CO2 by elapsed seconds,
     downsampled and shortened for storage."""

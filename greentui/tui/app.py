@@ -16,6 +16,7 @@ from textual.screen import Screen
 from greentui.report.printable import printable
 from greentui.store.record import RunRecord
 from greentui.store.run_store import RunStore, StoreError
+from greentui.tui import partial_updates
 from greentui.tui.screens.setup import SetupScreen
 
 # Only the setup screen is imported up front: the others pull in plotext (live, compare),
@@ -71,6 +72,7 @@ class GreenTuiApp(App[int]):
 
     def __init__(self, store: RunStore, attach_running: bool = True, notes: Sequence[str] = ()) -> None:
         super().__init__()
+        partial_updates.install()  # over SSH: a changed clock or chart tip sends its cells, not the line up to it
         self.store = store
         self.attach_running = attach_running
         self.start_notes = tuple(notes)  # said once the app is up: what start-up did to the store

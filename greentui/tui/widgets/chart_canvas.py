@@ -1,9 +1,9 @@
-"""A plotext plot that repaints only when its picture changes, and axis limits that only grow in steps.
+"""A plotext plot that repaints only the cells its picture changed, and axis limits that only grow in steps.
 
 Over SSH every repainted cell is bytes on the link: a chart refreshed with the same picture, or one
 whose axis labels shift with each new point, resends all its rows (each braille cell with its
 colour codes). Building the canvas text first and comparing it with the last one costs the same
-build a repaint would have made anyway.
+build a repaint would have made anyway; only the cells that differ are then repainted.
 """
 
 from __future__ import annotations
@@ -12,18 +12,22 @@ from rich.text import Text
 from textual.geometry import Size
 from textual_plotext import PlotextPlot
 
+from greentui.tui.widgets.cell_diff import changed_regions
+
 # How far past the data an axis limit goes when the data outgrows it: a quarter of the span, so that
 # a growing curve moves its axis (and every row's labels) only now and then.
 STEP_FRACTION = 0.25
 
 
 class CanvasPlot(PlotextPlot):
-    """PlotextPlot whose `redraw` repaints only a changed picture; `repaints` counts those it made."""
+    """PlotextPlot whose `redraw` repaints only a changed picture, and of it only the changed cells;
+    `repaints` counts the redraws that sent anything."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own keyword
         super().__init__(id=id)
         self.repaints = 0
         self._picture: str | None = None
+        self._lines: list[Text] | None = None  # the picture decoded into styled lines, as render shows it
         self._built_for: tuple[Size, str] | None = None  # the size and theme the picture was built for
 
     def _build(self) -> str:
@@ -35,26 +39,35 @@ class CanvasPlot(PlotextPlot):
         picture: str = self._plot.build()
         return picture
 
+    def _show(self, picture: str) -> list[Text]:
+        self._picture = picture
+        lines = list(Text.from_ansi(picture).split("\n", allow_blank=True))
+        self._lines = lines
+        return lines
+
     def redraw(self) -> bool:
-        """Build the figure's picture; repaint only when it differs from the one on screen. True if it did."""
+        """Build the figure's picture; repaint the cells where it differs from the one on screen. True if any."""
         if not self.size.area:  # not laid out yet: the first render builds it
-            self._picture = None
+            self._picture = self._lines = None
             self.refresh()
             return True
+        shown, built_for = self._lines, self._built_for
         picture = self._build()
         if picture == self._picture:
             return False
-        self._picture = picture
+        lines = self._show(picture)
+        regions = changed_regions(shown, lines) if shown is not None and built_for == self._built_for else None
+        if regions == []:
+            return False  # other codes, the same look
         self.repaints += 1
-        self.refresh()
+        self.refresh(*regions or ())  # no regions: the whole plot (a new size or theme)
         return True
 
     def render(self) -> Text:
         """The picture last built, rebuilt when the size or theme changed since (a resize, a new theme)."""
-        if self._picture is None or self._built_for != (self.size, self.app.theme):
-            self._picture = self._build()
-        return Text.from_ansi(self._picture)
-
+        if self._lines is None or self._built_for != (self.size, self.app.theme):
+            return Text("\n").join(self._show(self._build()))
+        return Text("\n").join(self._lines)
 
 def steady_limits(low: float, high: float, shown: tuple[float, float] | None, floor_at_zero: bool) -> tuple[float, float]:
     """Axis limits that hold `low..high`: `shown` where it still holds them, else widened past the data by

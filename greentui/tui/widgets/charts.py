@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual_plotext.plot import Plot
 
-from greentui.metrics.curves import downsample
+from greentui.metrics.curves import downsample, steady_downsample
 from greentui.tui.models.run_styles import PALETTE, RGB
 from greentui.tui.widgets.chart_canvas import CanvasPlot, steady_limits
 from greentui.tui.widgets.legend import Legend
@@ -84,7 +84,8 @@ class LineChart(Chart):
         colour_of: dict[str, RGB] = {}
         for index, (label, points) in enumerate(series.items()):
             colour_of[label] = (colours or {}).get(label, PALETTE[index % len(PALETTE)])
-            points = downsample(list(points), width)
+            # Steady: points that stay put as the run goes on, so that only the curve's end repaints.
+            points = (steady_downsample if steady else downsample)(list(points), width)
             if points:
                 plt.plot([p[0] for p in points], [p[1] for p in points], marker="braille", color=colour_of[label])
                 drawn[label] = points

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from greentui.tui.models.run_styles import RGB, hex_of
+from greentui.tui.widgets.cell_diff import changed_regions
 
 
 class Legend(Widget):
@@ -27,8 +28,13 @@ class Legend(Widget):
         """Replace the title and the (label, colour) entries; labels may be stored text: never markup."""
         if (title, tuple(entries)) == (self.heading, self.entries):
             return  # unchanged: a repaint would only resend the same cells
+        shown = self.rows(self.size.width) if self.size.width else None
         self.heading, self.entries = title, tuple(entries)
-        self.refresh(layout=True)
+        regions = changed_regions(shown, self.rows(self.size.width)) if shown is not None else None
+        if regions is None:
+            self.refresh(layout=True)  # a row more or fewer (or not laid out yet)
+        elif regions:
+            self.refresh(*regions)  # the same rows: only the cells that changed (a live title's figures)
 
     def rows(self, width: int) -> list[Text]:
         """The title and entries, packed greedily into rows of at most `width` cells."""

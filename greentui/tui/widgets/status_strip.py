@@ -1,18 +1,22 @@
 """The live screen's status strip: progress, speed and energy figures of a run, from a LiveSnapshot.
 
-Each line is a widget of its own, repainted only when its text changes: the elapsed clock ticks
-every second, and over SSH a whole-strip repaint would resend five unchanged lines with it.
+Each line is a widget of its own, and of it only the cells whose text changed are repainted: the
+elapsed clock ticks every second, and over SSH a whole-strip repaint would resend five unchanged
+lines with it (and a whole-line one the fifty unchanged cells around the clock).
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.geometry import Region
+from textual.widget import Widget
 
 from greentui.metrics.registry import fmt, fmt_duration, metric
 from greentui.tui.models.live import LiveSnapshot
+from greentui.tui.widgets.cell_diff import changed_spans
 
 STATUS_STYLES = {"running": "bold yellow", "completed": "bold green", "stopped": "bold magenta",
                  "pruned": "bold magenta"}
@@ -67,8 +71,8 @@ def strip_text(snap: LiveSnapshot) -> Text:
 MAX_LINES = 6
 
 
-class StripLine(Static):
-    """One line of the strip; `show` repaints it only when its text differs."""
+class StripLine(Widget):
+    """One line of the strip; `show` repaints only the cells where its text changed."""
 
     DEFAULT_CSS = "StripLine { height: auto; }"
 
@@ -77,16 +81,27 @@ class StripLine(Static):
         self.text = Text()
         self.repaints = 0
 
+    def render(self) -> Text:
+        """The line (stored text inside it is never markup: it is a Text already)."""
+        return self.text
+
     def show(self, text: Text) -> None:
-        """Show `text` (stored text inside it is never markup: it is a Text already)."""
+        """Show `text`: the cells that changed, or the whole line where its length or visibility changes its layout."""
         # Rich's == compares the characters and their spans, not the whole line's style: a line that
         # turns red as a budget nears must still repaint.
         if text == self.text and text.style == self.text.style:
             return
-        self.text = text
+        old, self.text = self.text, text
         self.repaints += 1
-        self.update(text)
+        width = self.content_size.width
+        if self.display and text.plain and 0 < max(cell_len(old.plain), cell_len(text.plain)) <= width:
+            # On one row both before and after: no layout changes, only cells.
+            spans = changed_spans(old, text)
+            if spans:
+                self.refresh(*(Region(start, 0, end - start, 1) for start, end in spans))
+            return
         self.display = bool(text.plain)
+        self.refresh(layout=True)
 
 
 class StatusStrip(Vertical):

@@ -69,6 +69,7 @@ class CanvasPlot(PlotextPlot):
             return Text("\n").join(self._show(self._build()))
         return Text("\n").join(self._lines)
 
+
 def steady_limits(low: float, high: float, shown: tuple[float, float] | None, floor_at_zero: bool) -> tuple[float, float]:
     """Axis limits that hold `low..high`: `shown` where it still holds them, else widened past the data by
     a step, so that the axis and its labels change a few times in a run rather than with each point."""

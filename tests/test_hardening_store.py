@@ -62,10 +62,11 @@ def test_a_device_or_fifo_is_never_read_or_replaced(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("run_dir", ["../victim", "ABSOLUTE", "runs/planted", "runs/../../victim", ""])
-def test_a_run_dir_outside_runs_is_refused_and_nothing_is_written_there(store_path: Path, run_dir: str) -> None:
-    victim = store_path.parent.parent / "victim"
-    victim.mkdir(exist_ok=True)
-    (store_path.parent / "runs").mkdir()
+def test_a_run_dir_outside_runs_is_refused_and_nothing_is_written_there(tmp_path: Path, run_dir: str) -> None:
+    # The store one folder down, so that `../victim` is this test's own folder, not one other tests share.
+    store_path, victim = tmp_path / "store" / "runs.json", tmp_path / "victim"
+    victim.mkdir()
+    (store_path.parent / "runs").mkdir(parents=True)
     (store_path.parent / "runs" / "planted").symlink_to(victim)  # a symlink inside runs/ escaping it
     (victim / "events.jsonl").write_text(json.dumps({"type": "step", "t": 1.0, "step": 3, "loss": 0.5}) + "\n")
     run_dir = str(victim) if run_dir == "ABSOLUTE" else run_dir

@@ -141,8 +141,10 @@ def test_a_migration_cut_short_after_the_files_finishes_next_time(store_path: Pa
     assert shown_curves(store_path) == {d["id"]: d["curves"] for d in docs}
 
 
-def test_crafted_run_dirs_are_never_written_and_keep_their_curves_inline(store_path: Path, tmp_path: Path) -> None:
-    outside = tmp_path / "victim"
+def test_crafted_run_dirs_are_never_written_and_keep_their_curves_inline(tmp_path: Path) -> None:
+    # The store one folder down, so that `../victim` is this test's own folder, not one other tests share.
+    store_path, outside = tmp_path / "store" / "runs.json", tmp_path / "victim"
+    store_path.parent.mkdir()
     outside.mkdir()
     (store_path.parent / "runs").mkdir()
     (store_path.parent / "runs" / "planted").symlink_to(outside)
@@ -156,7 +158,7 @@ def test_crafted_run_dirs_are_never_written_and_keep_their_curves_inline(store_p
     moved = move_inline_curves(RunStore(store_path))
 
     assert not any(outside.iterdir())
-    assert not (tmp_path.parent / "victim").exists() and not (store_path.parent / CURVES_FILE).exists()
+    assert not (store_path.parent / CURVES_FILE).exists()
     assert moved is None  # nothing could move: runs.json is left as it was
     assert stored_docs(store_path) == docs
     assert shown_curves(store_path) == before

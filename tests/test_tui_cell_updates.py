@@ -43,7 +43,7 @@ def test_changed_spans_hold_every_changed_cell_and_start_and_end_on_one(old: Tex
     for start, end in spans:
         assert _looks(old, start) != _looks(new, start) and _looks(old, end - 1) != _looks(new, end - 1)
     for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
-        assert start - end >= JOIN_GAP  # runs nearer than that are sent as one
+        assert start - end > JOIN_GAP  # runs nearer than that are sent as one
 
 
 def test_a_line_with_wide_characters_or_another_style_is_repainted_whole() -> None:

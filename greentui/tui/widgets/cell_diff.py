@@ -2,8 +2,8 @@
 
 Textual repaints a whole widget when it is refreshed without regions, and sends every cell of it
 with the cell's colour codes. A chart whose newest point moved three cells, or a status line whose
-clock went from 9 s to 10 s, needs only those cells sent: `changed_span` finds them, and the
-widget refreshes just that region.
+clock went from 9 s to 10 s, needs only those cells sent: `changed_spans` finds them, and the
+widget refreshes just those regions.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ JOIN_GAP = 3
 
 def changed_spans(old: Text, new: Text) -> list[tuple[int, int]]:
     """(first, end) screen columns of each run of cells where `new` looks different from `old` at the same
-    place; none if they look alike. Runs closer than JOIN_GAP unchanged cells are one.
+    place; none if they look alike. Runs at most JOIN_GAP unchanged cells apart are sent as one.
 
     A cell past the end of one line and inside the other counts as changed: the shorter line's
     blank must be painted over the longer one's text.
@@ -58,12 +58,6 @@ def changed_spans(old: Text, new: Text) -> list[tuple[int, int]]:
         else:
             spans.append((i, i + 1))
     return spans
-
-
-def changed_span(old: Text, new: Text) -> tuple[int, int] | None:
-    """The columns from the first change of `new` against `old` to the end of the last; None if alike."""
-    spans = changed_spans(old, new)
-    return (spans[0][0], spans[-1][1]) if spans else None
 
 
 def changed_regions(old: list[Text], new: list[Text]) -> list[Region] | None:

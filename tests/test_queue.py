@@ -49,7 +49,10 @@ def test_cancel_pause_resume_and_move_change_the_queue_files(store_path: Path) -
         resumed = greentui("queue", "resume", store=store_path)  # no id: every paused sweep
         assert f"sweep {first.id} resumed" in resumed.stdout
 
-        cancelled = greentui("queue", "cancel", second.id[:17], store=store_path)
+        # A prefix of the id (the shortest the first sweep does not share: two sweeps made in one second
+        # share 17 characters one time in 16).
+        prefix = next(second.id[:n] for n in range(17, len(second.id) + 1) if not first.id.startswith(second.id[:n]))
+        cancelled = greentui("queue", "cancel", prefix, store=store_path)
         assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
         assert {s.id: s.control for s in all_sweeps(store)}[second.id] == "cancelled"
         assert second.id not in [s.id for s in unfinished_sweeps(store)]  # over: never resumed

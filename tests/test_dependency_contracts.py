@@ -25,7 +25,7 @@ from textual_plotext import PlotextPlot
 
 from greentui.events.log import EventWriter
 from greentui.tui.app import _styled_as_of_now
-from greentui.tui.partial_updates import original, render_segments
+from greentui.tui.partial_updates import TEXTUAL_WRITER, render_segments
 from greentui.tui.widgets.chart_canvas import CanvasPlot
 from greentui.tui.widgets.footer import Footer
 from greentui.tui.widgets.status_strip import StripLine
@@ -120,7 +120,7 @@ async def test_left_cropped_partial_updates_paint_what_textual_paints_inside_eac
         sent_ours = sent_theirs = 0
         for update in updates:
             assert {"chops", "spans", "chop_ends"} <= vars(update).keys(), redo
-            theirs = _painted(original()(update, app.console))
+            theirs = _painted(TEXTUAL_WRITER(update, app.console))
             ours = _painted(render_segments(update, app.console))
             inside = {(y, x) for y, x1, x2 in update.spans for x in range(x1, x2)}
             assert inside <= ours.keys() <= theirs.keys(), redo  # every changed cell, and nothing Textual would not paint

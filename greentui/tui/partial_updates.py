@@ -12,14 +12,11 @@ piece at the region's left edge, where that edge cuts no character in two.
 from __future__ import annotations
 
 from rich.console import Console
+from rich.control import Control
 from textual._compositor import ChopsUpdate
 from textual.strip import Strip
 
-_ORIGINAL = ChopsUpdate.render_segments
-
-
-def _move_to(x: int, y: int) -> str:
-    return f"\x1b[{y + 1};{x + 1}H"  # what rich.control.Control.move_to writes, without building a Segment
+TEXTUAL_WRITER = ChopsUpdate.render_segments  # Textual's own, for the test that holds this one to it
 
 
 def render_segments(self: ChopsUpdate, console: Console) -> str:
@@ -34,7 +31,7 @@ def render_segments(self: ChopsUpdate, console: Console) -> str:
             start = x
             if x < x1 and _one_cell_per_character(strip):
                 start = x1  # every cell before the cut is a character of its own: nothing is split
-            append(_move_to(start, y))
+            append(Control.move_to(start, y).segment.text)
             append(strip.crop(start - x, min(end, x2) - x).render(console))
         if y != last_y:
             append("\n")
@@ -49,8 +46,3 @@ def _one_cell_per_character(strip: Strip) -> bool:
 def install() -> None:
     """Use the left-cropping writer for every partial update from now on (idempotent)."""
     ChopsUpdate.render_segments = render_segments  # type: ignore[method-assign]
-
-
-def original() -> object:
-    """Textual's own writer, for the test that holds this one to it."""
-    return _ORIGINAL

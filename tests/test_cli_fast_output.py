@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import random
 
@@ -11,7 +13,8 @@ from hypothesis import strategies as st
 
 from greentui.cli.fast_json import dumps_records
 from greentui.config import KEYS, RunConfig
-from greentui.report.csv_export import FORMULA_SIGNS, FORMULA_STARTS, neutralise
+from greentui.metrics.registry import declared_order
+from greentui.report.csv_export import FORMULA_SIGNS, FORMULA_STARTS, MAX_DEPTH, NESTED, TOP_LEVEL, csv_text, neutralise
 from greentui.store.record import _FIELD_NAMES, RunRecord, _typed
 from greentui.store.techniques import techniques_of
 
@@ -74,3 +77,58 @@ def test_a_record_read_without_the_dataclass_init_is_the_one_init_builds(doc: di
     assert read == plain
     assert read.to_doc() == plain.to_doc()
     assert RunRecord.from_doc(doc) == plain
+
+
+def _plain_flatten(row: dict, prefix: str, value: object, depth: int) -> None:
+    if isinstance(value, dict) and depth > 0:
+        for key, inner in value.items():
+            _plain_flatten(row, f"{prefix}.{key}", inner, depth - 1)
+    elif isinstance(value, list):
+        row[prefix] = "; ".join(map(str, value))
+    else:
+        row[prefix] = value
+
+
+def _plain_csv(records: list[RunRecord]) -> str:
+    """The export as the documented rule makes it: flatten, order the columns, neutralise every cell, DictWriter."""
+    rows = []
+    for record in records:
+        row = {key: getattr(record, key) for key in TOP_LEVEL}
+        row |= {"techniques": " ".join(record.techniques()) or "baseline", "tags": "; ".join(record.tags),
+                "notes": record.notes}
+        row |= {f"config.{key}": record.config.get(key) for key in KEYS}
+        for section in NESTED:
+            _plain_flatten(row, section, getattr(record, section), MAX_DEPTH)
+        rows.append(row)
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    metrics = [c for c in columns if c.startswith("metrics.")]
+    if metrics:
+        rest = [c for c in columns if not c.startswith("metrics.")]
+        at = columns.index(metrics[0])
+        columns = rest[:at] + ["metrics." + k for k in declared_order(c[8:] for c in metrics)] + rest[at:]
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, columns or list(TOP_LEVEL))
+    writer.writeheader()
+    writer.writerows({c: neutralise(row.get(c)) for c in columns} for row in rows)
+    return out.getvalue()
+
+
+cells = st.one_of(scalars, st.sampled_from(["=1+1", "-2", " @x", "\u3000=x", "\uff0b1", "a,b", 'q"uote', "\n", "", "x"]),
+                  st.sampled_from([0.0, -0.0, 1, 1.0, True, -3.5, float("nan"), None]))
+section_values = st.recursive(cells, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(["a", "b", "a.b", "energy_kwh", "accuracy"]), inner, max_size=3), max_leaves=8)
+sections = st.dictionaries(st.sampled_from(["a", "b", "energy_kwh", "accuracy", "f1", "duration_s"]), section_values,
+                           max_size=4)
+config_values = st.dictionaries(st.sampled_from(KEYS[:8] + ("not_a_key",)), cells, max_size=4).map(
+    lambda changed: {**RunConfig().to_dict(), **changed})
+export_docs = st.fixed_dictionaries(
+    {"id": st.text(min_size=1, max_size=4), "name": cells, "notes": cells, "tags": st.lists(cells, max_size=2),
+     "config": config_values} | {section: sections for section in NESTED}, optional={"error": cells})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(export_docs, min_size=0, max_size=4))
+def test_export_is_the_plain_rule_cell_for_cell(docs: list[dict]) -> None:
+    records = [RunRecord.from_doc(doc) for doc in docs]
+    for runs in (records, records * 2, records[::-1]):  # repeats go through the memos
+        assert csv_text(runs)[0] == _plain_csv(runs)

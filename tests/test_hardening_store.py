@@ -106,6 +106,22 @@ def test_wrong_shaped_records_are_skipped_with_one_warning_and_the_rest_shown(st
     assert exported.returncode == 0 and "wrote 2 run(s)" in exported.stdout
 
 
+def test_documents_tinydb_cannot_hold_are_skipped_and_a_rewrite_refused_with_nothing_lost(store_path: Path) -> None:
+    # A document that is not an object, or whose document id is not a number, crashed every
+    # listing (TinyDB copies each document into a dict keyed by int(id)).
+    store_path.write_text(json.dumps({"runs": {"1": 5, "x": good("lettered"), "3": good("fine")}}))
+    before = store_path.read_bytes()
+    for command in (["ls"], ["ls", "--json"], ["export", "--all", "-o", "-"], ["show", "fine"]):
+        listed = greentui(*command, store=store_path)
+        assert listed.returncode == 0, (command, listed.stderr)
+        assert "fine" in listed.stdout and "lettered" not in listed.stdout
+        assert "document 1: a int, not an object (and 1 more)" in listed.stderr
+    tagged = greentui("tag", "fine", "paper", store=store_path)  # a rewrite through TinyDB
+    assert tagged.returncode == 2 and "Traceback" not in tagged.stderr
+    assert "document '1' is not a run TinyDB can keep" in tagged.stderr and str(store_path) in tagged.stderr
+    assert store_path.read_bytes() == before
+
+
 def test_pids_that_name_no_worker_are_never_believed(store_path: Path) -> None:
     # pid 1 is init (kill(-1) would signal every process), -1 is "all": no worker is either.
     crafted_store(store_path, [good("init", status="running", pid=1, run_dir="runs/init"),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from itertools import chain
 from pathlib import Path
-from typing import Any, Iterable
+from operator import attrgetter, itemgetter
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from greentui.config import KEYS
 from greentui.metrics.registry import declared_order
@@ -23,37 +25,103 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 CONFIG_COLUMNS = tuple(f"config.{key}" for key in KEYS)
 _PLAIN = frozenset({str, int, float, bool, type(None)})  # cells as they are: no nesting, no list to join
 _TEXT = frozenset({str})
+_TEXT_OR_NONE = frozenset({str, type(None)})
 _NUMBERS = frozenset({int, float, bool, type(None)})  # cells neutralise leaves as they are
 FORMULA_SIGNS = frozenset("=+-@\uff1d\uff0b\uff0d\ufe66\ufe62\ufe63\uff20")  # ASCII and full-width / small forms
+WHITESPACE = frozenset(chr(code) for code in range(0x3001) if chr(code).isspace())  # U+3000 is the last
+_QUOTE_STARTS = frozenset(FORMULA_STARTS) | FORMULA_SIGNS | WHITESPACE  # text starting otherwise is left as it is
 
 
-def flatten(record: RunRecord) -> dict[str, Any]:
-    """One CSV row: top-level fields, config.<key>, then metrics./hardware./measurement./versions./sweep. columns."""
-    row: dict[str, Any] = {key: getattr(record, key) for key in TOP_LEVEL}
-    row["techniques"] = " ".join(record.techniques()) or "baseline"  # as the history and ls show it
-    row["tags"] = "; ".join(record.tags)
-    row["notes"] = record.notes
-    row.update(zip(CONFIG_COLUMNS, map(record.config.get, KEYS), strict=True))
+def flatten(record: RunRecord) -> tuple[tuple[tuple[str, ...], ...], list[Any]]:
+    """One CSV row, neutralised: (the sections' column names, every cell in order).
+
+    The cells are the top-level fields, config.<key> (the BASE_COLUMNS), then each nested
+    section's. Runs share their sections' names (the same tuple objects), so rows are kept
+    as lists and matched to the columns once per shape, not as a dict of a hundred cells each.
+    Cells are made safe a section at a time: see `_safe`.
+    """
+    labels = (" ".join(record.techniques()) or "baseline", "; ".join(record.tags), record.notes)
+    cells = list(_safe(_TOP_LEVEL_OF(record) + labels))
+    cells += _config_cells(record.config)
+    names = []
     for section in NESTED:
-        _flatten_into(row, section, getattr(record, section), MAX_DEPTH)
-    return row
+        value = getattr(record, section)
+        if not value:
+            continue
+        values = tuple(value.values())
+        kinds = set(map(type, values))
+        if kinds <= _PLAIN and _TEXT.issuperset(map(type, value)):  # a flat section (most are)
+            names.append(_column_names(section, tuple(value)))
+            cells += _safe(values, kinds)
+        else:
+            row: dict[str, Any] = {}
+            _flatten_into(row, section, value, MAX_DEPTH)
+            names.append(tuple(row))
+            cells += row.values()
+    return tuple(names), cells
+
+
+_TOP_LEVEL_OF = attrgetter(*TOP_LEVEL)
+BASE_COLUMNS = (*TOP_LEVEL, "techniques", "tags", "notes", *CONFIG_COLUMNS)  # every row's first cells
+
+
+def _config_cells(config: Mapping[str, Any]) -> tuple[Any, ...] | list[Any]:
+    values = tuple(map(config.get, KEYS))
+    # Only the text-typed keys can need a quote when every other key holds a number (as in any
+    # config greentui wrote); most often none does, and the values are the cells as they are.
+    if not _NUMBERS.issuperset(map(type, _CONFIG_OTHERS_OF(values))):
+        return _safe(values)
+    stored = _CONFIG_TEXTS_OF(values)
+    safe = _safe(stored)
+    if safe is stored:
+        return values
+    cells = list(values)
+    for position, cell in zip(_CONFIG_TEXT_POSITIONS, safe, strict=True):
+        cells[position] = cell
+    return cells
+
+
+def _config_text_positions() -> tuple[int, ...]:
+    from greentui.config import _default_values
+
+    defaults = _default_values()
+    return tuple(i for i, key in enumerate(KEYS) if type(defaults[key]) is str)
+
+
+_CONFIG_TEXT_POSITIONS = _config_text_positions()
+_CONFIG_TEXTS_OF = itemgetter(*_CONFIG_TEXT_POSITIONS)  # several of each: itemgetter gives a tuple
+_CONFIG_OTHERS_OF = itemgetter(*(i for i in range(len(KEYS)) if i not in _CONFIG_TEXT_POSITIONS))
+
+
+def _safe(values: tuple[Any, ...], kinds: set[type] | None = None) -> tuple[Any, ...] | list[Any]:
+    """neutralise() of each value (of these `kinds`, if known); `values` itself when that changes none.
+
+    It changes no number, nor any text that starts with neither a formula sign nor whitespace
+    (most text): both are seen with a few calls in C, without a Python step per value.
+    """
+    kinds = set(map(type, values)) if kinds is None else kinds
+    if kinds <= _NUMBERS:
+        return values
+    if kinds <= _TEXT_OR_NONE and _QUOTE_STARTS.isdisjoint(map(_FIRST_CHARACTER, filter(None, values))):
+        return values
+    return [value if type(value) in _NUMBERS else neutralise(value) for value in values]
+
+
+_FIRST_CHARACTER = itemgetter(slice(0, 1))
 
 
 def _flatten_into(row: dict[str, Any], prefix: str, value: Any, depth: int) -> None:
+    """A section with something nested, cell by cell: `prefix.key.inner` columns, MAX_DEPTH deep at most."""
     if isinstance(value, dict) and depth > 0:
-        if _PLAIN.issuperset(map(type, value.values())) and _TEXT.issuperset(map(type, value)):
-            # A flat section (most are): all its columns in one update, without a loop in Python.
-            row.update(zip(_column_names(prefix, tuple(value)), value.values(), strict=True))
-            return
         for key, inner in value.items():
-            if type(inner) in _PLAIN:  # most cells: no call to find that out (a million cells for 10,000 runs)
-                row[f"{prefix}.{key}"] = inner
+            if type(inner) in _PLAIN:
+                row[f"{prefix}.{key}"] = neutralise(inner)
             else:
                 _flatten_into(row, f"{prefix}.{key}", inner, depth - 1)
     elif isinstance(value, list):
-        row[prefix] = "; ".join(map(str, value))
+        row[prefix] = neutralise("; ".join(map(str, value)))
     else:
-        row[prefix] = value
+        row[prefix] = neutralise(value)
 
 
 _NAMES: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}  # (section, its keys): their column names
@@ -88,17 +156,9 @@ def neutralise(value: Any) -> Any:
     return text
 
 
-class _Neutralised(dict[str, str]):
-    """neutralise(text) by text, each worked out once: runs repeat most of their text (model, dataset, hardware)."""
-
-    def __missing__(self, text: str) -> str:
-        found = self[text] = neutralise(text)
-        return found
-
-
-def csv_columns(rows: list[dict[str, Any]]) -> list[str]:
-    """Every row's columns in first-seen order, the metrics.<key> columns together in the registry's order."""
-    columns = list(dict.fromkeys(c for row in rows for c in row))
+def csv_columns(shapes: Iterable[Iterable[str]]) -> list[str]:
+    """Every shape's columns in first-seen order, the metrics.<key> columns together in the registry's order."""
+    columns = list(dict.fromkeys(chain.from_iterable(shapes)))
     metrics = [c for c in columns if c.startswith("metrics.")]
     if not metrics:
         return columns
@@ -116,14 +176,26 @@ def csv_text(runs: Iterable[RunRecord]) -> tuple[str, int]:
 
 def _csv_text(runs: Iterable[RunRecord]) -> tuple[str, int]:
     rows = [flatten(r) for r in runs]
-    columns = csv_columns(rows)
+    # A shape's columns: the base ones, then its sections'. Distinct shapes are few (runs of one
+    # version repeat theirs), and first-seen order over them is first-seen order over the rows.
+    shapes = {names: [*BASE_COLUMNS, *chain.from_iterable(names)] for names, _cells in rows}
+    columns = csv_columns(shapes.values()) if rows else []
     out = io.StringIO(newline="")
     writer = csv.writer(out)  # what csv.DictWriter writes (a missing cell is None, written empty), less its per-cell cost
     writer.writerow(columns or list(TOP_LEVEL))
-    texts = _Neutralised()
-    writer.writerows([cell if type(cell) in _NUMBERS else texts[cell] if type(cell) is str else neutralise(cell)
-                      for cell in map(row.get, columns)] for row in rows)
+    placed = {names: _placing(shape, columns) for names, shape in shapes.items()}
+    writer.writerows(cells if placed[names] is None else placed[names](cells) for names, cells in rows)
     return out.getvalue(), len(rows)
+
+
+def _placing(shape: list[str], columns: list[str]) -> Callable[[list[Any]], tuple[Any, ...]] | None:
+    """None when a row of this shape has the columns in their order; else what puts its cells in place (None where missing)."""
+    if shape == columns:
+        return None
+    at = {column: i for i, column in enumerate(shape)}
+    missing = len(shape)  # the position of the None appended to each such row
+    getter = itemgetter(*(at.get(column, missing) for column in columns))
+    return lambda cells: getter([*cells, None])
 
 
 def write_csv(runs: Iterable[RunRecord], path: Path) -> int:

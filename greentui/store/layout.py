@@ -93,6 +93,24 @@ def parse(path: Path, raw: bytes) -> dict[str, dict[str, Any]] | None:
     return data
 
 
+def read_tables(path: Path) -> dict[str, dict[str, Any]] | None:
+    """The database in the file at `path`; None when missing or empty (StoreError as `parse` raises it)."""
+    raw = read_bytes(path)
+    return parse(path, raw) if raw is not None else None
+
+
+def check_tinydb_can_keep(path: Path, data: Mapping[str, Mapping[str, Any]]) -> None:
+    """StoreError unless every document is an object under a numeric id: TinyDB crashes on anything else.
+
+    Reads skip such a document (a line of warning); a write that goes through TinyDB refuses
+    the whole file instead, which it would otherwise have crashed on half way.
+    """
+    for doc_id, doc in data.get(RUNS_TABLE, {}).items():
+        if not doc_id.isdecimal() or not isinstance(doc, dict):
+            raise StoreError(f"run store {path}: document {doc_id[:40]!r} is not a run TinyDB can keep; greentui will "
+                             "not rewrite the store: repair or remove that document, or move the store aside")
+
+
 def appended(raw: bytes, doc: Mapping[str, Any]) -> tuple[int, list[bytes | memoryview]] | None:
     """(new document id, the pieces of the new file) with `doc` added as the last run; None off-layout.
 

@@ -7,6 +7,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from functools import cached_property
+from operator import attrgetter
 from typing import Any, Mapping
 
 STATUSES = ("running", "completed", "failed", "stopped", "crashed", "diverged", "pruned")
@@ -65,9 +66,9 @@ class RunRecord:
     def from_doc(cls, doc: Mapping[str, Any], copy: bool = True) -> RunRecord:
         """Build from a stored document; unknown keys (from newer versions) are ignored.
 
-        `copy=False` hands the document's nested values to the record as they are: only for
-        a document nobody else holds (one just parsed from the file), where a deep copy of
-        thousands of records would only cost time.
+        `copy=False` hands the document to the record as it is (its dict may become the
+        record's, its nested values are shared): only for a document nobody else holds (one just
+        parsed from the file), where copying thousands of records would only cost time.
         """
         run_id = doc.get("id")
         if not isinstance(run_id, str) or not run_id:
@@ -75,7 +76,8 @@ class RunRecord:
         if copy:
             values = {k: deepcopy(v) for k, v in doc.items() if k in _FIELD_SET}
         else:
-            values = dict(doc) if doc.keys() <= _FIELD_SET else {k: v for k, v in doc.items() if k in _FIELD_SET}
+            plain = type(doc) is dict and doc.keys() <= _FIELD_SET
+            values = doc if plain else {k: v for k, v in doc.items() if k in _FIELD_SET}  # type: ignore[assignment]
         values = _typed(values)
         if len(values) < len(_FIELD_NAMES):
             return cls(**values)  # fields left out: the dataclass fills in their defaults
@@ -83,7 +85,7 @@ class RunRecord:
         # dataclass's __init__, which sets each through object.__setattr__ and took half of
         # reading 10,000 records. Nothing else happens in that __init__ (no __post_init__).
         record = object.__new__(cls)
-        record.__dict__.update(values)
+        object.__setattr__(record, "__dict__", values)  # the dict itself, not a copy of it
         return record
 
     def to_doc(self, copy: bool = True) -> dict[str, Any]:
@@ -93,7 +95,7 @@ class RunRecord:
         and dropped (`greentui ls --json`), where copying 10,000 records cost most of a second.
         """
         if not copy:
-            return {name: getattr(self, name) for name in _FIELD_NAMES}
+            return dict(zip(_FIELD_NAMES, _FIELDS_OF(self)))
         return {name: deepcopy(getattr(self, name)) for name in _FIELD_NAMES}
 
     @property
@@ -134,6 +136,7 @@ class RunRecord:
 
 _FIELD_NAMES = tuple(f.name for f in fields(RunRecord))
 _FIELD_SET = frozenset(_FIELD_NAMES)
+_FIELDS_OF = attrgetter(*_FIELD_NAMES)
 _MAPPINGS = ("config", "hardware", "measurement", "metrics", "curves", "versions", "sweep", "process", "phases",
              "executor")
 _OPTIONAL_TEXTS = ("started_at", "finished_at", "error")

@@ -18,13 +18,15 @@ _checked: dict[tuple[str, type, Any], Any] = {}  # (key, type of the stored valu
 _LIMIT = 100_000  # distinct values remembered (seeds differ run to run); past it, checked every time
 
 
-_whole: dict[tuple[tuple[Any, ...], tuple[type, ...]], tuple[str, ...]] = {}  # (items, their types): tags
+_Whole = tuple[tuple[str, ...], tuple[Any, ...], tuple[type, ...]]
+_whole: dict[_Whole, tuple[str, ...]] = {}  # (keys, values, the values' types): tags
 
 
 def techniques_of(config: Mapping[str, Any]) -> tuple[str, ...]:
     """The technique tags of a stored config; () when any of its keys is invalid, as from_mapping would refuse it."""
     try:
-        whole: tuple[tuple[Any, ...], tuple[type, ...]] | None = (tuple(config.items()), tuple(map(type, config.values())))
+        values = tuple(config.values())  # keys and values apart: cheaper to hash than (key, value) pairs
+        whole: _Whole | None = (tuple(config), values, tuple(map(type, values)))
         found = _whole.get(whole)  # type: ignore[arg-type]
     except TypeError:  # a list or a dict among the values: never remembered whole
         whole = found = None

@@ -37,6 +37,13 @@ def test_dumps_records_takes_tuples_and_refuses_what_json_refuses() -> None:
         dumps_records([{"a": {"s": {1}}}])
 
 
+def test_dumps_records_tells_apart_values_that_compare_equal_and_stops_looking_up_unrepeated_fields() -> None:
+    alike = [{"m": {"x": value}, "c": {"k": value}} for value in (0.0, -0.0, 1, 1.0, True, 0.0, -0.0, False, 0)]
+    unrepeated = [{"m": {"x": i / 7}, "c": {"k": 1}} for i in range(40)]  # "m" is soon encoded without a look-up
+    docs = alike + unrepeated + alike
+    assert dumps_records(docs) == json.dumps(docs, indent=2)
+
+
 @given(st.text(max_size=4))
 def test_neutralise_is_the_plain_rule(text: str) -> None:
     quoted = text.lstrip()[:1] in FORMULA_SIGNS or text[:1] in FORMULA_STARTS

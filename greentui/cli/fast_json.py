@@ -6,8 +6,10 @@ values (the same hardware, versions, measurement notes and configs run after run
 record's fields are encoded compactly in C, and a field seen before reuses its indented text.
 Indented text is a function of the compact text alone (only whitespace is added, and no string
 holds a raw newline since every string is escaped to ASCII), so reuse cannot change a byte.
-A field that holds no containers (the metrics, different in every run) is indented by the C
-encoder itself: its separators can carry the newline and the indent of the one level inside.
+A field that holds no containers (a config, the metrics) is indented by the C encoder itself:
+its separators can carry the newline and the indent of the one level inside. Such a field
+seen before (the configs of a sweep, the measurement notes) is found by its repr, which is
+cheaper to make than its text.
 """
 
 from __future__ import annotations
@@ -42,8 +44,37 @@ def dumps_records(docs: Sequence[Mapping[str, Any]]) -> str:
     """The same text as `json.dumps(list(docs), indent=2)` for a list of JSON-ready dicts."""
     if not docs:
         return "[]"
-    memo: dict[str, str] = {}
+    memo = _Memo()
     return "[\n  " + ",\n  ".join(_record(doc, memo) for doc in docs) + "\n]"
+
+
+class _Memo:
+    """Indented text of the fields seen: by the compact JSON of a value with containers inside,
+    and by the repr of a flat value.
+
+    A flat field is looked up by its repr, cheaper to make than its text (and exact: its types
+    are checked first, and repr tells 0.0 from -0.0 and 1 from 1.0 and True). A field whose
+    values do not repeat (the metrics) is soon no longer looked up: see `worth`.
+    """
+
+    def __init__(self) -> None:
+        self.by_compact: dict[str, str] = {}
+        self.by_repr: dict[str, str] = {}
+        self.tally: dict[str, list[int]] = {}  # field: [values found, values not found]
+
+    def worth(self, field: str) -> bool:
+        found, missed = self.tally.setdefault(field, [0, 0])
+        return missed < _TRIAL or found * 4 > missed
+
+    def count(self, field: str, found: bool) -> None:
+        self.tally[field][0 if found else 1] += 1
+
+    def keep(self, texts: dict[str, str], key: str, text: str) -> None:
+        if len(self.by_compact) + len(self.by_repr) < _MEMO_LIMIT:
+            texts[key] = text
+
+
+_TRIAL = 16  # values of a field looked up before its hits are weighed
 
 
 def _float_text(value: float) -> str:
@@ -62,7 +93,7 @@ _SCALAR_TEXT: dict[type, Callable[[Any], str]] = {
 _CONTAINERS = (dict, list, tuple)
 
 
-def _record(doc: Mapping[str, Any], memo: dict[str, str]) -> str:
+def _record(doc: Mapping[str, Any], memo: _Memo) -> str:
     if not isinstance(doc, dict) or not doc or not all(type(key) is str for key in doc):
         return _indented(doc).replace("\n", "\n  ")  # anything unusual: the plain encoder, indented one level
     parts = []
@@ -71,25 +102,36 @@ def _record(doc: Mapping[str, Any], memo: dict[str, str]) -> str:
         if scalar is not None:
             text = scalar(value)
         elif type(value) in _CONTAINERS and value:
-            text = _field(value, memo)
+            text = _field(key, value, memo)
         else:
             text = _compact(value)  # an empty container, or a type only the encoder knows (or refuses)
         parts.append(encode_basestring_ascii(key) + ": " + text)
     return "{\n    " + ",\n    ".join(parts) + "\n  }"
 
 
-def _field(value: dict[str, Any] | list[Any] | tuple[Any, ...], memo: dict[str, str]) -> str:
+def _field(name: str, value: dict[str, Any] | list[Any] | tuple[Any, ...], memo: _Memo) -> str:
     """A record's field indented as json.dumps indents it two levels deep."""
     items = value.values() if isinstance(value, dict) else value
     if _SCALAR_TEXT.keys() >= set(map(type, items)):  # no containers inside (a C-speed look at the types)
-        inner = _flat_field(value)  # the separators carry the newlines and the indent
-        return inner[0] + _FIELD_ITEM + inner[1:-1] + "\n    " + inner[-1]
+        if not memo.worth(name):
+            return _flat(value)
+        key = repr(value)
+        found = memo.by_repr.get(key)
+        memo.count(name, found is not None)
+        if found is None:
+            found = _flat(value)
+            memo.keep(memo.by_repr, key, found)
+        return found
     # Containers inside: the pure-Python indenting encoder, once per distinct value (runs share
     # their hardware, versions and phases).
     compact = _compact(value)
-    found = memo.get(compact)
+    found = memo.by_compact.get(compact)
     if found is None:
         found = _indented(value).replace("\n", "\n    ")
-        if len(memo) < _MEMO_LIMIT:
-            memo[compact] = found
+        memo.keep(memo.by_compact, compact, found)
     return found
+
+
+def _flat(value: dict[str, Any] | list[Any] | tuple[Any, ...]) -> str:
+    inner = _flat_field(value)  # the separators carry the newlines and the indent
+    return inner[0] + _FIELD_ITEM + inner[1:-1] + "\n    " + inner[-1]

@@ -10,7 +10,7 @@ import importlib
 import platform
 import time
 
-from common import Row, exit_code, machine, print_table
+from common import Row, compile_greentui, exit_code, machine, print_table
 
 # Cheap, light measurements first; the training ones last (they take most of the time).
 AREAS = ("startup", "first_frame", "chart_cost", "idle_cpu", "terminal_traffic", "store_scale", "cli_scale", "store_migration",
@@ -25,6 +25,7 @@ def main() -> int:
     args = parser.parse_args()
     rows: list[Row] = []
     started = time.monotonic()
+    compile_greentui()
     for area in args.only:
         rows += importlib.import_module(area).run(args.quick)
     title = (f"greentui benchmarks{' (quick mode: figures not meaningful)' if args.quick else ''} — "

@@ -50,6 +50,16 @@ def test_neutralise_is_the_plain_rule(text: str) -> None:
     assert neutralise(text) == ("'" + text if quoted else text)
 
 
+def test_text_starting_with_no_quote_start_is_left_as_it_is_for_every_character() -> None:
+    # The export leaves such text alone without calling neutralise: that must be exactly neutralise's rule.
+    from greentui.report.csv_export import _QUOTE_STARTS
+
+    for code in range(0x110000):
+        first = chr(code)
+        if first not in _QUOTE_STARTS:
+            assert neutralise(first + "=1") == first + "=1", hex(code)
+
+
 def _plain_techniques(config: dict) -> tuple[str, ...]:
     try:
         return tuple(RunConfig.from_mapping({k: v for k, v in config.items() if k in KEYS}).techniques())

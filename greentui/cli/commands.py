@@ -139,8 +139,11 @@ def cmd_ls(args: argparse.Namespace, store_path: Path) -> int:
             records = store.all()
         warn_unreadable(store)
         from greentui.cli.fast_json import dumps_records
+        from greentui.store.collector import collector_paused
 
-        print(dumps_records([r.to_doc(copy=False) for r in records]))  # json.dumps(..., indent=2), faster
+        with collector_paused():  # 10,000 new dicts would start collections that walk every record read
+            text = dumps_records([r.to_doc(copy=False) for r in records])  # json.dumps(..., indent=2), faster
+        print(text)
         return 0
     from greentui.report.text import LIST_HEADER, list_row
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from itertools import chain
-from pathlib import Path
 from operator import attrgetter, itemgetter
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from greentui.config import KEYS
@@ -184,18 +184,22 @@ def _csv_text(runs: Iterable[RunRecord]) -> tuple[str, int]:
     writer = csv.writer(out)  # what csv.DictWriter writes (a missing cell is None, written empty), less its per-cell cost
     writer.writerow(columns or list(TOP_LEVEL))
     placed = {names: _placing(shape, columns) for names, shape in shapes.items()}
-    writer.writerows(cells if placed[names] is None else placed[names](cells) for names, cells in rows)
+    writer.writerows(placed[names](cells) for names, cells in rows)
     return out.getvalue(), len(rows)
 
 
-def _placing(shape: list[str], columns: list[str]) -> Callable[[list[Any]], tuple[Any, ...]] | None:
-    """None when a row of this shape has the columns in their order; else what puts its cells in place (None where missing)."""
+def _placing(shape: list[str], columns: list[str]) -> Callable[[list[Any]], Sequence[Any]]:
+    """What puts the cells of a row of this shape in the columns' places (None where it has no cell)."""
     if shape == columns:
-        return None
+        return _as_they_are
     at = {column: i for i, column in enumerate(shape)}
     missing = len(shape)  # the position of the None appended to each such row
     getter = itemgetter(*(at.get(column, missing) for column in columns))
     return lambda cells: getter([*cells, None])
+
+
+def _as_they_are(cells: list[Any]) -> list[Any]:
+    return cells
 
 
 def write_csv(runs: Iterable[RunRecord], path: Path) -> int:

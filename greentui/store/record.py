@@ -95,7 +95,7 @@ class RunRecord:
         and dropped (`greentui ls --json`), where copying 10,000 records cost most of a second.
         """
         if not copy:
-            return dict(zip(_FIELD_NAMES, _FIELDS_OF(self)))
+            return dict(zip(_FIELD_NAMES, _FIELDS_OF(self), strict=True))
         return {name: deepcopy(getattr(self, name)) for name in _FIELD_NAMES}
 
     @property

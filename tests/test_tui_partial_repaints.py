@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App, ComposeResult
 
-from greentui.tui.widgets.chart_canvas import STEP_FRACTION, CanvasPlot, steady_limits
+from greentui.tui.widgets.chart_canvas import REACH, STEP_FRACTION, CanvasPlot, steady_limits, within_reach
 from greentui.tui.widgets.status_strip import StripLine
 
 
@@ -23,6 +23,17 @@ def test_axes_hold_while_the_data_fits_and_grow_by_a_step_past_it() -> None:
     grown = steady_limits(1.0, 20.0, first, floor_at_zero=True)
     assert grown[0] == first[0] and grown[1] > 20.0
     assert steady_limits(-5.0, 5.0, None, floor_at_zero=False)[0] < -5.0
+
+
+def test_an_axis_with_a_known_end_holds_the_whole_run_and_a_projection_is_trusted_only_near() -> None:
+    steps = [steady_limits(0.0, 1.0, None, floor_at_zero=True, end=1250.0)]
+    for step in range(2, 1251, 7):  # a run's steps coming in: the axis never changes
+        steps.append(steady_limits(0.0, float(step), steps[-1], floor_at_zero=True, end=1250.0))
+    assert set(steps) == {steps[0]} and 1250.0 < steps[0][1] < 1300.0
+    assert steady_limits(0.0, 1400.0, steps[0], floor_at_zero=True, end=1250.0)[1] > 1400.0  # past its end: grows
+    assert within_reach(60.0, 30.0) == 60.0
+    assert within_reach(60.0 * REACH, 30.0) is None  # a first seconds' projection, far out: not trusted
+    assert within_reach(20.0, 30.0) is None and within_reach(None, 30.0) is None and within_reach(5.0, 0.0) is None
 
 
 async def test_a_chart_repaints_only_a_changed_picture() -> None:

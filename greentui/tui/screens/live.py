@@ -26,6 +26,7 @@ from greentui.store.record import RunRecord
 from greentui.tui.app_access import app_of
 from greentui.tui.dialogs.confirm import ConfirmDialog
 from greentui.tui.models.live import LiveSnapshot, LiveState
+from greentui.tui.widgets.chart_canvas import within_reach
 from greentui.tui.widgets.charts import LineChart
 from greentui.tui.widgets.footer import Footer
 from greentui.tui.widgets.status_strip import StatusStrip
@@ -157,13 +158,19 @@ class LiveScreen(Screen):
         else:
             power_title = "power W (CodeCarbon)" if snap.power else "power W"
         power = {label.removesuffix(" (CodeCarbon)"): points for label, points in snap.power.items()}
-        self.query_one("#power-chart", LineChart).show(power_title, power, steady=running)
+        # A running run's axes reach to where it is expected to end (its last step, its projected finish
+        # and CO2), so that they need not grow, and repaint whole, as the curves come in.
+        finish = within_reach(snap.training_end_s, snap.elapsed_s)
+        grams = snap.emissions[-1][1] if snap.emissions else 0.0
+        final_grams = within_reach(snap.projected[1] * 1000.0 if snap.projected else None, grams)
+        self.query_one("#power-chart", LineChart).show(power_title, power, steady=running, ends=(finish, None))
         self.query_one("#loss-chart", LineChart).show(
-            "loss by step", {"train": snap.train_loss, "eval": snap.eval_loss}, steady=running)
+            "loss by step", {"train": snap.train_loss, "eval": snap.eval_loss}, steady=running,
+            ends=(snap.total_steps, None))
         energy = f"{snap.energy_kwh:.6f} kWh" if snap.energy_kwh is not None else "– kWh"
         self.query_one("#co2-chart", LineChart).show(
             f"cumulative CO2 g by second · energy {energy}", {"CO2 g": snap.emissions}, legend=False,
-            steady=running)
+            steady=running, ends=(finish, final_grams))
 
     def on_screen_resume(self) -> None:
         """Back on top (after a dialog or another screen): draw what arrived meanwhile."""

@@ -70,9 +70,14 @@ class CanvasPlot(PlotextPlot):
         return Text("\n").join(self._lines)
 
 
-def steady_limits(low: float, high: float, shown: tuple[float, float] | None, floor_at_zero: bool) -> tuple[float, float]:
+def steady_limits(low: float, high: float, shown: tuple[float, float] | None, floor_at_zero: bool,
+                  end: float | None = None) -> tuple[float, float]:
     """Axis limits that hold `low..high`: `shown` where it still holds them, else widened past the data by
-    a step, so that the axis and its labels change a few times in a run rather than with each point."""
+    a step, so that the axis and its labels change a few times in a run rather than with each point.
+
+    `end`, where the data is known or projected to end (the run's last step, its projected finish),
+    is the top instead whenever that is further: the axis then holds the whole run from the start.
+    """
     if shown is not None and shown[0] <= low and high <= shown[1]:
         return shown
     span = (high - low) or abs(high) or 1.0
@@ -83,4 +88,19 @@ def steady_limits(low: float, high: float, shown: tuple[float, float] | None, fl
             bottom = max(bottom, 0.0)
     if high > top or shown is None:
         top = high + STEP_FRACTION * span
+        if end is not None and end > high:
+            top = max(top, end + END_MARGIN * (end - bottom))
     return bottom, top
+
+
+def within_reach(end: float | None, now: float) -> float | None:
+    """A projected end, where it is near enough to trust: past `now`, and at most REACH times as far.
+
+    A projection from a run's first seconds can be far out (start-up counted as training): an axis
+    sized to it would squash the curves into a corner for the whole run, since limits never shrink.
+    """
+    return end if end is not None and 0 < now < end <= REACH * now else None
+
+
+END_MARGIN = 0.03  # room past a projected end: a projection a little short does not grow the axis at once
+REACH = 3.0

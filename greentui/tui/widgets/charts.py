@@ -72,11 +72,13 @@ class LineChart(Chart):
 
     def show(self, title: str, series: Mapping[str, Sequence[Point]], *,
              colours: Mapping[str, RGB] | None = None, markers: Mapping[str, str] | None = None,
-             legend: bool = True, steady: bool = False) -> None:
+             legend: bool = True, steady: bool = False,
+             ends: tuple[float | None, float | None] = (None, None)) -> None:
         """Replace what the chart draws. Series without a colour take the palette's in turn; a series with a
         marker has it drawn on its curve; `legend=False` where the screen shows one legend for several charts.
         `steady` (a live run's growing curves): axis limits only grow, in steps, so that a new point redraws
-        only the cells it touches rather than every row's labels and curve."""
+        only the cells it touches rather than every row's labels and curve; `ends` are the x and y values
+        the curves are expected to reach (see `steady_limits`), where known."""
         plt = self.fresh_figure()
         # Two points per cell are all a terminal can show; more only costs time on a slow link.
         width = max(self.size.width, 20) * 2
@@ -100,8 +102,9 @@ class LineChart(Chart):
             if steady:
                 xs = [x for points in drawn.values() for x, _ in points]
                 shown = self._steady_axes
-                x_limits = steady_limits(min(xs), max(xs), shown[0] if shown else None, floor_at_zero=True)
-                y_limits = steady_limits(low, high, shown[1] if shown else None, floor_at_zero=True)
+                x_limits = steady_limits(min(xs), max(xs), shown[0] if shown else None, floor_at_zero=True,
+                                         end=ends[0])
+                y_limits = steady_limits(low, high, shown[1] if shown else None, floor_at_zero=True, end=ends[1])
                 self._steady_axes = (x_limits, y_limits)
                 plt.xlim(*x_limits)
                 plt.ylim(*y_limits)

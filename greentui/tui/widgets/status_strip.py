@@ -62,6 +62,10 @@ def strip_text(snap: LiveSnapshot) -> Text:
         kwh, kg = snap.projected
         text.append(f"\n projected at the end: {metric('energy_kwh').with_unit(kwh)} · {co2_phrase(kg)} · "
                     f"{when_training_ends(snap)}", style="cyan")
+    elif snap.status == "running":
+        # The line's row is kept from the start: a line that appears later moves the charts below it
+        # down a row, and every cell of them is sent again.
+        text.append("\n projected at the end: not known yet", style="cyan")
     if snap.budget_note:
         text.append(f"\n {snap.budget_note}", style="bold red" if "exceeded:" in snap.budget_note else "yellow")
     return text

@@ -58,6 +58,43 @@ async def test_canvas_plot_builds_the_picture_plotext_plot_renders() -> None:
         assert ours.render().plain == theirs.render().plain, f"{PLOTEXT}: CanvasPlot._build no longer matches render"
 
 
+def test_a_figure_cleared_of_its_data_alone_draws_what_a_cleared_figure_draws() -> None:
+    # LineChart clears only plotext's data (greentui.tui.widgets.charts.Chart.fresh_figure): builds must
+    # not leave anything in the figure that a later build would draw differently from a fresh one.
+    import random
+
+    from textual_plotext.plot import Plot
+
+    rng, fresh, reused = random.Random(7), Plot(), Plot()
+    for _ in range(60):
+        count = rng.randint(1, 40)
+        curves = [(sorted(rng.uniform(0, 100) for _ in range(count)), [rng.uniform(-5, 50) for _ in range(count)])
+                  for _ in range(rng.randint(1, 3))]
+        waiting = rng.random() < 0.15
+        colours = [(rng.randint(0, 255), 90, 200) for _ in curves]
+        top_x, top_y = 100 + rng.uniform(0, 50), 50 + rng.uniform(0, 50)
+        pictures = []
+        for plt, whole in ((fresh, True), (reused, False)):
+            plt.clear_data()
+            if whole:
+                plt.clear_figure()
+            plt.plotsize(50, 12)
+            plt._set_size(50, 12)
+            plt.theme("dark")
+            if waiting:
+                plt.text("waiting for data…", 0.5, 0.5, alignment="center")
+                plt.xlim(0, 1)
+                plt.ylim(0, 1)
+            else:
+                for (xs, ys), colour in zip(curves, colours, strict=True):
+                    plt.plot(xs, ys, marker="braille", color=colour)
+                plt.scatter([curves[0][0][-1]], [curves[0][1][-1]], marker="●")
+                plt.xlim(0, top_x)
+                plt.ylim(-6, top_y)
+            pictures.append(plt.build())
+        assert pictures[0] == pictures[1], f"{PLOTEXT}: clear_data alone leaves something a build draws"
+
+
 # --- Textual: ChopsUpdate.render_segments, .chops, .spans, .chop_ends (greentui.tui.partial_updates) ---
 
 _SEQUENCE = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[([0-9;]*)m|(\r)|(\n)|(.)", re.S)

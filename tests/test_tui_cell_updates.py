@@ -112,3 +112,21 @@ async def test_a_tick_repaints_the_clock_the_title_figure_and_the_curve_tip_only
         line.show(Text(" running  step 11 · elapsed 10 s and longer than the terminal is wide, so it wraps"))
         await pilot.pause()
         assert line.size.height == 2  # a line that outgrows its row is laid out again
+
+
+async def test_a_chart_decodes_only_the_lines_of_its_picture_that_changed_and_the_same_as_decoded_whole() -> None:
+    app = LiveParts()
+    async with app.run_test(size=(60, 16)) as pilot:
+        chart = app.query_one(CanvasPlot)
+        ys = [3.0, 2.4, 2.0, 1.8, 1.6]
+        _plot(chart, ys)
+        chart.redraw()
+        await pilot.pause()
+        before = list(chart._lines or [])
+        _plot(chart, [*ys, 1.5])
+        chart.redraw()
+        after = chart._lines or []
+        whole = list(Text.from_ansi(chart._picture or "").split("\n", allow_blank=True))
+        assert [(t.plain, t.spans) for t in after] == [(t.plain, t.spans) for t in whole]
+        kept = sum(1 for old, new in zip(before, after, strict=True) if old is new)
+        assert 0 < kept < len(after)  # the unchanged rows kept their Text; the tip's row was decoded again

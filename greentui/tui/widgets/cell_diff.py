@@ -41,6 +41,8 @@ def changed_spans(old: Text, new: Text) -> list[tuple[int, int]]:
     A cell past the end of one line and inside the other counts as changed: the shorter line's
     blank must be painted over the longer one's text.
     """
+    if old is new:  # a line a chart kept from its last picture
+        return []
     whole = [(0, max(cell_len(old.plain), cell_len(new.plain)))]
     if old.style != new.style:
         return whole

@@ -28,6 +28,7 @@ class CanvasPlot(PlotextPlot):
         self.repaints = 0
         self._picture: str | None = None
         self._lines: list[Text] | None = None  # the picture decoded into styled lines, as render shows it
+        self._raw_lines: list[str] = []  # the picture's lines as plotext wrote them
         self._built_for: tuple[Size, str] | None = None  # the size and theme the picture was built for
 
     def _build(self) -> str:
@@ -40,9 +41,13 @@ class CanvasPlot(PlotextPlot):
         return picture
 
     def _show(self, picture: str) -> list[Text]:
-        self._picture = picture
-        lines = list(Text.from_ansi(picture).split("\n", allow_blank=True))
-        self._lines = lines
+        # Line by line, and only the lines that changed: plotext ends each line with a reset, so a line
+        # decodes alone as it does inside the whole picture, and most lines of a new picture are the
+        # last one's (the curve's end moved); an unchanged line keeps its Text, which the diff then skips.
+        raw = picture.split("\n")
+        before = dict(zip(self._raw_lines, self._lines or ())) if len(self._raw_lines) == len(raw) else {}
+        self._picture, self._raw_lines = picture, raw
+        self._lines = lines = [before.get(line) or Text.from_ansi(line) for line in raw]
         return lines
 
     def redraw(self) -> bool:

@@ -50,11 +50,14 @@ class Chart(Vertical):
         """The plotext widget."""
         return self.query_one(CanvasPlot)
 
-    def fresh_figure(self) -> Plot:
-        """The plotext figure, cleared for a new drawing."""
+    def fresh_figure(self, settings_too: bool = True) -> Plot:
+        """The plotext figure, cleared for a new drawing; with `settings_too=False` only of its data (the
+        lines, texts and limits), for a chart that sets nothing else: clearing the figure rebuilds
+        plotext's whole figure object, a tenth of a live chart's redraw."""
         plt = self.plot.plt
         plt.clear_data()
-        plt.clear_figure()
+        if settings_too:
+            plt.clear_figure()
         return plt
 
 
@@ -79,7 +82,7 @@ class LineChart(Chart):
         `steady` (a live run's growing curves): axis limits only grow, in steps, so that a new point redraws
         only the cells it touches rather than every row's labels and curve; `ends` are the x and y values
         the curves are expected to reach (see `steady_limits`), where known."""
-        plt = self.fresh_figure()
+        plt = self.fresh_figure(settings_too=False)  # a line chart sets only data, limits and text
         # Two points per cell are all a terminal can show; more only costs time on a slow link.
         width = max(self.size.width, 20) * 2
         drawn: dict[str, list[Point]] = {}

@@ -109,9 +109,16 @@ async def test_a_tick_repaints_the_clock_the_title_figure_and_the_curve_tip_only
         sent = sum(x2 - x1 for _, x1, x2 in spans)
         assert spans and sent < 60  # of 16 rows × 60 columns: a whole repaint of the three would be ~900 cells
         assert min(x1 for _, x1, _ in spans) > 0  # nothing from a line's start: every change is mid-line
-        line.show(Text(" running  step 11 · elapsed 10 s and longer than the terminal is wide, so it wraps"))
+        spans.clear()
+        line.show(Text(" running  step 11 · elapsed 10 s and longer than the terminal is wide, so it is cut"))
         await pilot.pause()
-        assert line.size.height == 2  # a line that outgrows its row is laid out again
+        assert line.size.height == 1  # a line that outgrows its row keeps it: no layout, no whole repaint
+        assert line.render_line(0).text.endswith("…")
+        assert spans and sum(x2 - x1 for _, x1, x2 in spans) < 60
+        spans.clear()
+        line.show(Text(" running  step 12 · elapsed 11 s and longer than the terminal is wide, so it is cut"))
+        await pilot.pause()
+        assert spans and sum(x2 - x1 for _, x1, x2 in spans) <= 4  # the step's digit (and the `…` cell)
 
 
 async def test_a_chart_decodes_only_the_lines_of_its_picture_that_changed_and_the_same_as_decoded_whole() -> None:

@@ -78,7 +78,9 @@ MAX_LINES = 6
 class StripLine(Widget):
     """One line of the strip; `show` repaints only the cells where its text changed."""
 
-    DEFAULT_CSS = "StripLine { height: auto; }"
+    # One row whatever the width: a line that wrapped in a narrow terminal changed the layout, and so
+    # repainted the whole screen, each time its figures changed (every second). Cut, it ends in `…`.
+    DEFAULT_CSS = "StripLine { height: auto; text-wrap: nowrap; text-overflow: ellipsis; }"
 
     def __init__(self) -> None:
         super().__init__()
@@ -98,9 +100,11 @@ class StripLine(Widget):
         old, self.text = self.text, text
         self.repaints += 1
         width = self.content_size.width
-        if self.display and text.plain and 0 < max(cell_len(old.plain), cell_len(text.plain)) <= width:
-            # On one row both before and after: no layout changes, only cells.
-            spans = changed_spans(old, text)
+        if self.display and text.plain and old.plain and width > 0:
+            # Shown before and after, on its one row: no layout changes, only cells (those on screen).
+            spans = [(start, min(end, width)) for start, end in changed_spans(old, text) if start < width]
+            if max(cell_len(old.plain), cell_len(text.plain)) > width:
+                spans.append((width - 1, width))  # where the `…` of a cut line comes or goes
             if spans:
                 self.refresh(*(Region(start, 0, end - start, 1) for start, end in spans))
             return

@@ -10,6 +10,7 @@ Leaving this screen never stops the run.
 from __future__ import annotations
 
 import time
+from functools import cached_property
 
 from textual import work
 from textual.app import ComposeResult
@@ -69,6 +70,7 @@ class LiveScreen(Screen):
         self._drawn_version = -1
         self._charts_version = -1  # the state version the charts last drew
         self._charts_drawn_at = float("-inf")  # time.monotonic() of that drawing
+        self._charts: dict[str, LineChart] = {}  # by name, as looked up (see _strip)
         self._ticks = 0
         self._reading = False  # one tail read at a time: EventTail keeps a file offset
 
@@ -138,7 +140,7 @@ class LiveScreen(Screen):
             return
         self._drawn_version = self.state.version
         snap = self.state.snapshot()
-        self.query_one(StatusStrip).show(snap)
+        self._strip.show(snap)
         if self.waiting_for_window() != self._shown_waiting:
             self._shown_waiting = not self._shown_waiting
             self.refresh_bindings()
@@ -163,14 +165,26 @@ class LiveScreen(Screen):
         finish = within_reach(snap.training_end_s, snap.elapsed_s)
         grams = snap.emissions[-1][1] if snap.emissions else 0.0
         final_grams = within_reach(snap.projected[1] * 1000.0 if snap.projected else None, grams)
-        self.query_one("#power-chart", LineChart).show(power_title, power, steady=running, ends=(finish, None))
-        self.query_one("#loss-chart", LineChart).show(
+        self._chart("power").show(power_title, power, steady=running, ends=(finish, None))
+        self._chart("loss").show(
             "loss by step", {"train": snap.train_loss, "eval": snap.eval_loss}, steady=running,
             ends=(snap.total_steps, None))
         energy = f"{snap.energy_kwh:.6f} kWh" if snap.energy_kwh is not None else "– kWh"
-        self.query_one("#co2-chart", LineChart).show(
+        self._chart("co2").show(
             f"cumulative CO2 g by second · energy {energy}", {"CO2 g": snap.emissions}, legend=False,
             steady=running, ends=(finish, final_grams))
+
+    @cached_property
+    def _strip(self) -> StatusStrip:
+        # Looked up once: a query walks the whole screen (its footer's keys too), and the live view
+        # redraws every second.
+        return self.query_one(StatusStrip)
+
+    def _chart(self, name: str) -> LineChart:
+        found = self._charts.get(name)
+        if found is None:
+            found = self._charts[name] = self.query_one(f"#{name}-chart", LineChart)
+        return found
 
     def on_screen_resume(self) -> None:
         """Back on top (after a dialog or another screen): draw what arrived meanwhile."""

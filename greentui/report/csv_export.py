@@ -130,7 +130,7 @@ _NAMES_LIMIT = 10_000
 
 def _column_names(prefix: str, keys: tuple[str, ...]) -> tuple[str, ...]:
     """`prefix.key` for each key, made once per distinct section shape: runs repeat their sections' keys,
-    and the same name objects (their hashes kept) make each row's dict cheaper to fill than new ones."""
+    and the same tuple for each keeps a row's shape (the tuple of its sections' names) cheap to compare."""
     names = _NAMES.get((prefix, keys))
     if names is None:
         names = tuple(f"{prefix}.{key}" for key in keys)

@@ -70,7 +70,6 @@ class LiveScreen(Screen):
         self._drawn_version = -1
         self._charts_version = -1  # the state version the charts last drew
         self._charts_drawn_at = float("-inf")  # time.monotonic() of that drawing
-        self._charts: dict[str, LineChart] = {}  # by name, as looked up (see _strip)
         self._ticks = 0
         self._reading = False  # one tail read at a time: EventTail keeps a file offset
 
@@ -165,26 +164,24 @@ class LiveScreen(Screen):
         finish = within_reach(snap.training_end_s, snap.elapsed_s)
         grams = snap.emissions[-1][1] if snap.emissions else 0.0
         final_grams = within_reach(snap.projected[1] * 1000.0 if snap.projected else None, grams)
-        self._chart("power").show(power_title, power, steady=running, ends=(finish, None))
-        self._chart("loss").show(
+        self._charts["power"].show(power_title, power, steady=running, ends=(finish, None))
+        self._charts["loss"].show(
             "loss by step", {"train": snap.train_loss, "eval": snap.eval_loss}, steady=running,
             ends=(snap.total_steps, None))
         energy = f"{snap.energy_kwh:.6f} kWh" if snap.energy_kwh is not None else "– kWh"
-        self._chart("co2").show(
+        self._charts["co2"].show(
             f"cumulative CO2 g by second · energy {energy}", {"CO2 g": snap.emissions}, legend=False,
             steady=running, ends=(finish, final_grams))
 
+    # The strip and the charts are looked up once: a query walks the whole screen (its footer's keys
+    # too), and the live view redraws every second.
     @cached_property
     def _strip(self) -> StatusStrip:
-        # Looked up once: a query walks the whole screen (its footer's keys too), and the live view
-        # redraws every second.
         return self.query_one(StatusStrip)
 
-    def _chart(self, name: str) -> LineChart:
-        found = self._charts.get(name)
-        if found is None:
-            found = self._charts[name] = self.query_one(f"#{name}-chart", LineChart)
-        return found
+    @cached_property
+    def _charts(self) -> dict[str, LineChart]:
+        return {name: self.query_one(f"#{name}-chart", LineChart) for name in ("power", "loss", "co2")}
 
     def on_screen_resume(self) -> None:
         """Back on top (after a dialog or another screen): draw what arrived meanwhile."""

@@ -45,8 +45,9 @@ class CanvasPlot(PlotextPlot):
         # decodes alone as it does inside the whole picture, and most lines of a new picture are the
         # last one's (the curve's end moved); an unchanged line keeps its Text, which the diff then skips.
         raw, shown = picture.split("\n"), self._lines
-        same_rows = shown is not None and len(shown) == len(raw) == len(self._raw_lines)
-        before = dict(zip(self._raw_lines, shown, strict=True)) if shown is not None and same_rows else {}
+        before = {}
+        if shown is not None and len(shown) == len(raw) == len(self._raw_lines):
+            before = dict(zip(self._raw_lines, shown, strict=True))
         self._picture, self._raw_lines = picture, raw
         self._lines = lines = [before.get(line) or Text.from_ansi(line) for line in raw]
         return lines

@@ -103,7 +103,7 @@ class StripLine(Widget):
         if self.display and text.plain and old.plain and width > 0:
             # Shown before and after, on its one row: no layout changes, only cells (those on screen).
             spans = [(start, min(end, width)) for start, end in changed_spans(old, text) if start < width]
-            if max(cell_len(old.plain), cell_len(text.plain)) > width:
+            if (cell_len(old.plain) > width) != (cell_len(text.plain) > width):
                 spans.append((width - 1, width))  # where the `…` of a cut line comes or goes
             if spans:
                 self.refresh(*(Region(start, 0, end - start, 1) for start, end in spans))
